@@ -1,0 +1,135 @@
+package cordon
+
+import "github.com/cordonsec/cordon/policy"
+
+// Status is the outcome of a run. Its text form is stable: the CLI, the
+// HTTP API and the audit log use it.
+type Status string
+
+// The statuses of a run. Each maps to one CLI exit code ([Status.ExitCode]).
+const (
+	StatusOK                Status = "ok"
+	StatusExitNonzero       Status = "exit-nonzero"
+	StatusTimeout           Status = "timeout"
+	StatusCPULimit          Status = "cpu-limit"
+	StatusMemoryLimit       Status = "memory-limit"
+	StatusPidsLimit         Status = "pids-limit"
+	StatusOutputLimit       Status = "output-limit"
+	StatusFileSizeLimit     Status = "file-size-limit"
+	StatusSignaled          Status = "signaled"
+	StatusSecurityViolation Status = "security-violation"
+	StatusRejected          Status = "rejected"
+	StatusInternalError     Status = "internal-error"
+)
+
+// Statuses lists every status in documentation order.
+var Statuses = []Status{
+	StatusOK, StatusExitNonzero, StatusTimeout, StatusCPULimit,
+	StatusMemoryLimit, StatusPidsLimit, StatusOutputLimit,
+	StatusFileSizeLimit, StatusSignaled, StatusSecurityViolation,
+	StatusRejected, StatusInternalError,
+}
+
+func (s Status) String() string { return string(s) }
+
+// ExitCode is the exit status `cordon run` uses for s. A script's own exit
+// code passes through for exit-nonzero (capped to 1..99); the statuses
+// Cordon decides take codes from 100 up so the two never collide.
+func (s Status) ExitCode(scriptExit int) int {
+	switch s {
+	case StatusOK:
+		return 0
+	case StatusExitNonzero:
+		if scriptExit >= 1 && scriptExit <= 99 {
+			return scriptExit
+		}
+		return 1
+	case StatusTimeout:
+		return 124 // as timeout(1)
+	case StatusCPULimit:
+		return 101
+	case StatusMemoryLimit:
+		return 102
+	case StatusPidsLimit:
+		return 103
+	case StatusOutputLimit:
+		return 104
+	case StatusFileSizeLimit:
+		return 105
+	case StatusSignaled:
+		return 106
+	case StatusSecurityViolation:
+		return 107
+	case StatusRejected:
+		return 108
+	default: // internal-error and anything unknown
+		return 125
+	}
+}
+
+// LayerState says how far an isolation layer was applied to a run.
+type LayerState string
+
+const (
+	// LayerActive: applied as the policy asked.
+	LayerActive LayerState = "active"
+	// LayerDegraded: applied in a weaker form the policy allowed (e.g.
+	// rlimits standing in for cgroups).
+	LayerDegraded LayerState = "degraded"
+	// LayerOff: not applied (not asked for, or allowed to be missing).
+	LayerOff LayerState = "off"
+)
+
+// Usage is what a run consumed.
+type Usage struct {
+	WallMS          int64 `json:"wall_ms"`
+	CPUUserMS       int64 `json:"cpu_user_ms"`
+	CPUSysMS        int64 `json:"cpu_sys_ms"`
+	PeakMemoryBytes int64 `json:"peak_memory_bytes"`
+}
+
+// Event is something that happened during a run worth telling: a limit hit,
+// a refused syscall, a network attempt, a layer that degraded.
+type Event struct {
+	// Type is a stable kebab-case name ("memory-limit", "syscall-refused",
+	// "network-refused", "layer-degraded", ...).
+	Type    string         `json:"type"`
+	TimeMS  int64          `json:"time_ms"` // since the run started
+	Message string         `json:"message,omitempty"`
+	Detail  map[string]any `json:"detail,omitempty"`
+}
+
+// Finding is one static-analysis finding on the script.
+type Finding struct {
+	File       string `json:"file"`
+	Rule       string `json:"rule"`
+	Severity   string `json:"severity"`
+	Confidence string `json:"confidence,omitempty"`
+	Category   string `json:"category,omitempty"`
+	Line       int    `json:"line"`
+	Column     int    `json:"column"`
+	Message    string `json:"message"`
+	Snippet    string `json:"snippet,omitempty"`
+}
+
+// Truncated says which output streams hit the output cap.
+type Truncated struct {
+	Stdout bool `json:"stdout"`
+	Stderr bool `json:"stderr"`
+}
+
+// Result is the outcome of one run, as `cordon run --json` prints it.
+type Result struct {
+	ID       string                      `json:"id"`
+	Status   Status                      `json:"status"`
+	ExitCode int                         `json:"exit_code"`
+	Signal   string                      `json:"signal,omitempty"`
+	Error    string                      `json:"error,omitempty"` // for internal-error and rejected
+	Usage    Usage                       `json:"usage"`
+	Layers   map[policy.Layer]LayerState `json:"layers"`
+	Events   []Event                     `json:"events"`
+	Findings []Finding                   `json:"findings"`
+	Stdout   string                      `json:"stdout"`
+	Stderr   string                      `json:"stderr"`
+	Truncated Truncated                  `json:"truncated"`
+}
