@@ -120,16 +120,16 @@ type Truncated struct {
 
 // Result is the outcome of one run, as `cordon run --json` prints it.
 type Result struct {
-	ID       string                      `json:"id"`
-	Status   Status                      `json:"status"`
-	ExitCode int                         `json:"exit_code"`
-	Signal   string                      `json:"signal,omitempty"`
-	Error    string                      `json:"error,omitempty"` // for internal-error and rejected
-	Usage    Usage                       `json:"usage"`
-	Layers   map[policy.Layer]LayerState `json:"layers"`
-	Events   []Event                     `json:"events"`
-	Findings []Finding                   `json:"findings"`
-	Stdout   string                      `json:"stdout"`
-	Stderr   string                      `json:"stderr"`
-	Truncated Truncated                  `json:"truncated"`
+	ID        string                      `json:"id"`
+	Status    Status                      `json:"status"`
+	ExitCode  int                         `json:"exit_code"`
+	Signal    string                      `json:"signal,omitempty"`
+	Error     string                      `json:"error,omitempty"` // for internal-error and rejected
+	Usage     Usage                       `json:"usage"`
+	Layers    map[policy.Layer]LayerState `json:"layers"`
+	Events    []Event                     `json:"events"`
+	Findings  []Finding                   `json:"findings"`
+	Stdout    string                      `json:"stdout"`
+	Stderr    string                      `json:"stderr"`
+	Truncated Truncated                   `json:"truncated"`
 }
