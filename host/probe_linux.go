@@ -1,0 +1,177 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+func probeKernel(ctx context.Context) (*Report, error) {
+	r := &Report{User: User{UID: os.Geteuid(), GID: os.Getegid(), Root: os.Geteuid() == 0}}
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return r, fmt.Errorf("uname: %w", err)
+	}
+	r.Kernel = Kernel{Release: unix.ByteSliceToString(u.Release[:]), Machine: unix.ByteSliceToString(u.Machine[:])}
+	r.UserNS = probeUserNS(ctx)
+	r.Seccomp = probeSeccomp()
+	r.Landlock = probeLandlock()
+	r.Cgroups = probeCgroups()
+	r.Pidfd = probePidfd()
+	r.NoNewPrivs = probeNoNewPrivs()
+	return r, nil
+}
+
+// readInt reads a one-number sysctl; ok is false when it does not exist.
+func readInt(path string) (int, bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, false, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, true, nil
+}
+
+// namespaceTypes are tried in this order, each with CLONE_NEWUSER.
+var namespaceTypes = []struct {
+	name string
+	flag uintptr
+}{
+	{"user", 0},
+	{"pid", syscall.CLONE_NEWPID},
+	{"mount", syscall.CLONE_NEWNS},
+	{"net", syscall.CLONE_NEWNET},
+	{"ipc", syscall.CLONE_NEWIPC},
+	{"uts", syscall.CLONE_NEWUTS},
+	{"cgroup", syscall.CLONE_NEWCGROUP},
+}
+
+func probeUserNS(ctx context.Context) UserNS {
+	u := UserNS{MaxUserNamespaces: -1}
+	if v, ok, _ := readInt("/proc/sys/user/max_user_namespaces"); ok {
+		u.MaxUserNamespaces = v
+	}
+	if v, ok, _ := readInt("/proc/sys/kernel/unprivileged_userns_clone"); ok {
+		u.UnprivilegedClone = &v
+	}
+	if v, ok, _ := readInt("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"); ok {
+		u.AppArmorRestrict = &v
+	}
+	truePath, err := exec.LookPath("true")
+	if _, serr := os.Stat("/bin/true"); serr == nil {
+		truePath, err = "/bin/true", nil
+	}
+	for _, ns := range namespaceTypes {
+		n := Namespace{Name: ns.name}
+		if err != nil {
+			n.Error = "no true(1) to start: " + err.Error()
+		} else if rerr := tryNamespace(ctx, truePath, ns.flag); rerr != nil {
+			n.Error = rerr.Error()
+		} else {
+			n.Available = true
+		}
+		u.Namespaces = append(u.Namespaces, n)
+	}
+	return u
+}
+
+// tryNamespace starts truePath in a new user namespace (the caller's ids
+// mapped to 0 inside, as the sandbox does) plus flag.
+func tryNamespace(ctx context.Context, truePath string, flag uintptr) error {
+	cmd := exec.CommandContext(ctx, truePath)
+	cmd.Env = []string{}
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags:  syscall.CLONE_NEWUSER | flag,
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Geteuid(), Size: 1}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getegid(), Size: 1}},
+		Pdeathsig:   syscall.SIGKILL,
+	}
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return fmt.Errorf("true(1) in the namespace failed: %w", err)
+		}
+		return err // fork/exec ...: operation not permitted
+	}
+	return nil
+}
+
+func probeSeccomp() Seccomp {
+	var s Seccomp
+	// A NULL filter program: the kernel copies it from user memory before
+	// anything else, so EFAULT (or EACCES without no_new_privs) proves
+	// filter mode exists while installing nothing. EINVAL means no
+	// CONFIG_SECCOMP_FILTER.
+	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, 0)
+	switch errno {
+	case unix.EFAULT, unix.EACCES:
+		s.Available = true
+	case unix.EINVAL, unix.ENOSYS:
+		s.Error = "the kernel has no seccomp filter mode (CONFIG_SECCOMP_FILTER)"
+	default:
+		s.Error = fmt.Sprintf("seccomp(SET_MODE_FILTER, NULL): unexpected %v", errno)
+	}
+	s.Actions = []string{}
+	b, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_avail")
+	if err != nil {
+		if s.Error == "" {
+			s.Error = "actions_avail: " + err.Error()
+		}
+		return s
+	}
+	s.Actions = strings.Fields(string(b))
+	for _, a := range s.Actions {
+		switch a {
+		case "user_notif":
+			s.UserNotif = true
+		case "log":
+			s.Log = true
+		case "kill_process":
+			s.KillProcess = true
+		}
+	}
+	return s
+}
+
+func probeLandlock() Landlock {
+	abi, _, errno := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
+	switch errno {
+	case 0:
+		return Landlock{ABI: int(abi)}
+	case unix.ENOSYS:
+		return Landlock{Error: "the kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, Linux 5.13+)"}
+	case unix.EOPNOTSUPP:
+		return Landlock{Error: "Landlock is built in but not enabled: add landlock to the lsm= boot parameter"}
+	default:
+		return Landlock{Error: "landlock_create_ruleset: " + errno.Error()}
+	}
+}
+
+func probePidfd() Feature {
+	fd, err := unix.PidfdOpen(os.Getpid(), 0)
+	if err != nil {
+		return Feature{Error: "pidfd_open: " + err.Error() + " (Linux 5.3+)"}
+	}
+	unix.Close(fd)
+	return Feature{Available: true}
+}
+
+func probeNoNewPrivs() Feature {
+	if _, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); err != nil {
+		return Feature{Error: "prctl(PR_GET_NO_NEW_PRIVS): " + err.Error() + " (Linux 3.5+)"}
+	}
+	return Feature{Available: true}
+}
