@@ -1,0 +1,273 @@
+package cli
+
+// `cordon doctor`: what this host can enforce, and which layers a policy
+// would run with. Exit 0 when the policy can run, 1 when a layer it
+// requires is unavailable (named, with the fix as a hint).
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/cordonsec/cordon/host"
+	"github.com/cordonsec/cordon/policy"
+)
+
+const doctorUsage = `Usage:
+    cordon doctor [--policy FILE] [--json]
+
+Probes what this host can enforce for the current user (user namespaces
+and each namespace type, seccomp and its actions, the Landlock ABI, cgroup
+v1 and v2 and which controllers this user can use, pidfd, no_new_privs,
+the interpreter) and shows, for each isolation layer of the policy,
+whether it would run active, degraded, unavailable or off.
+
+Exits 0 when the policy can run here, 1 when a layer it requires is
+unavailable. docs/doctor.md explains each line and how to fix it.
+
+Flags:
+    --policy FILE  plan for this policy (default: the built-in default)
+    --json         print {"policy", "ok", "report", "plan"} as JSON
+
+Examples:
+    cordon doctor
+    cordon doctor --policy ci.yaml --json
+`
+
+func init() {
+	register(&command{
+		name:    "doctor",
+		summary: "show what this host can enforce and what a policy would run with",
+		run:     runDoctor,
+	})
+}
+
+// doctorJSON is what --json prints.
+type doctorJSON struct {
+	Policy string           `json:"policy"`
+	OK     bool             `json:"ok"`
+	Report *host.Report     `json:"report"`
+	Plan   host.PlanResult  `json:"plan"`
+	Errors []host.LayerPlan `json:"unavailable"`
+}
+
+func runDoctor(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() { fmt.Fprint(env.Stderr, doctorUsage) }
+	policyFile := fs.String("policy", "", "policy file")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usagef("doctor", "%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("doctor", "unexpected argument %q", fs.Arg(0))
+	}
+	p, name, err := doctorPolicy(*policyFile)
+	if err != nil {
+		return err
+	}
+	r, err := host.ProbeWith(ctx, host.Options{Interpreter: p.Runtime.Interpreter})
+	if err != nil {
+		return fmt.Errorf("probing the host: %w", err)
+	}
+	plan := host.Plan(p, r)
+	perr := plan.Err()
+
+	if *asJSON {
+		out := doctorJSON{Policy: name, OK: perr == nil, Report: r, Plan: plan, Errors: []host.LayerPlan{}}
+		var ue *host.UnavailableError
+		if errors.As(perr, &ue) {
+			out.Errors = ue.Layers
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		printReport(env.Stdout, r)
+		fmt.Fprintln(env.Stdout)
+		printPlan(env.Stdout, name, plan)
+	}
+	if perr == nil {
+		return nil
+	}
+	var ue *host.UnavailableError
+	if !errors.As(perr, &ue) {
+		return perr
+	}
+	h := &hinted{err: fmt.Errorf("policy %s cannot run on this host: %w", name, perr)}
+	seen := map[string]bool{}
+	for _, l := range ue.Layers {
+		if l.Fix != "" && !seen[l.Fix] {
+			seen[l.Fix] = true
+			h.hints = append(h.hints, fmt.Sprintf("%s: %s", l.Layer, l.Fix))
+		}
+	}
+	h.hints = append(h.hints, `or list the layer in isolation.allow_degraded if the policy may run without it (see docs/doctor.md)`)
+	return h
+}
+
+// doctorPolicy loads the policy to plan for.
+func doctorPolicy(file string) (*policy.Policy, string, error) {
+	if file == "" {
+		return policy.Default(), "builtin:default", nil
+	}
+	p, err := loadPolicyFile(file)
+	if err != nil {
+		return nil, "", err
+	}
+	return p, file, nil
+}
+
+// loadPolicyFile is policy.LoadOrDefault once the loader lands in package
+// policy; until then a file cannot be planned for.
+func loadPolicyFile(path string) (*policy.Policy, error) {
+	return nil, fmt.Errorf("policy %s: loading policy files is not in this build yet", path)
+}
+
+func yesNo(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "NO"
+}
+
+// table is a tabwriter whose rows lose the trailing blanks it pads rows
+// with an empty last cell with.
+type table struct {
+	buf strings.Builder
+	tw  *tabwriter.Writer
+}
+
+func newTable() *table {
+	t := &table{}
+	t.tw = tabwriter.NewWriter(&t.buf, 0, 0, 2, ' ', 0)
+	return t
+}
+
+func (t *table) flush(w io.Writer) {
+	t.tw.Flush()
+	for _, l := range strings.SplitAfter(t.buf.String(), "\n") {
+		if l != "" {
+			fmt.Fprintln(w, strings.TrimRight(l, " \n"))
+		}
+	}
+}
+
+func printReport(w io.Writer, r *host.Report) {
+	t := newTable()
+	defer t.flush(w)
+	tw := t.tw
+	row := func(name string, ok bool, detail string, args ...any) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, yesNo(ok), fmt.Sprintf(detail, args...))
+	}
+	fmt.Fprintln(tw, "HOST FEATURE\tOK\tDETAIL")
+	who := fmt.Sprintf("uid %d", r.User.UID)
+	if r.User.Root {
+		who += " (root)"
+	}
+	fmt.Fprintf(tw, "kernel\t\t%s %s, probed as %s\n", r.Kernel.Release, r.Kernel.Machine, who)
+
+	u := r.UserNS
+	var sys []string
+	sys = append(sys, fmt.Sprintf("max_user_namespaces=%d", u.MaxUserNamespaces))
+	if u.UnprivilegedClone != nil {
+		sys = append(sys, fmt.Sprintf("unprivileged_userns_clone=%d", *u.UnprivilegedClone))
+	}
+	if u.AppArmorRestrict != nil {
+		sys = append(sys, fmt.Sprintf("apparmor_restrict_unprivileged_userns=%d", *u.AppArmorRestrict))
+	}
+	row("user namespaces", u.Namespace("user").Available, "%s", strings.Join(sys, " "))
+	for _, ns := range u.Namespaces {
+		row("  "+ns.Name+" namespace", ns.Available, "%s", ns.Error)
+	}
+
+	s := r.Seccomp
+	detail := s.Error
+	if s.Available {
+		detail = "actions: " + strings.Join(s.Actions, " ")
+	}
+	row("seccomp", s.Available, "%s", detail)
+	row("  user notification", s.UserNotif, "")
+	row("  kill_process", s.KillProcess, "")
+	row("  log", s.Log, "")
+
+	if r.Landlock.ABI > 0 {
+		row("landlock", true, "ABI %d", r.Landlock.ABI)
+	} else {
+		row("landlock", false, "%s", r.Landlock.Error)
+	}
+
+	cg := r.Cgroups
+	if len(cg.V1) > 0 {
+		var hs []string
+		for _, h := range cg.V1 {
+			hs = append(hs, strings.Join(h.Controllers, ","))
+		}
+		row("cgroup v1", true, "%s", strings.Join(hs, " "))
+	} else {
+		row("cgroup v1", false, "no v1 hierarchy mounted")
+	}
+	if cg.V2 != nil {
+		ctls := strings.Join(cg.V2.Controllers, " ")
+		if ctls == "" {
+			ctls = "no controllers"
+		}
+		row("cgroup v2", true, "%s: %s", cg.V2.Mount, ctls)
+	} else {
+		row("cgroup v2", false, "not mounted")
+	}
+	if cg.Error != "" {
+		row("  cgroups", false, "%s", cg.Error)
+	}
+	for _, c := range cg.Controllers {
+		if c.Usable {
+			row("  "+c.Name, true, "%s, usable under %s", c.Version, c.Group)
+		} else if c.Version != "" {
+			row("  "+c.Name, false, "%s, not usable: %s", c.Version, c.Error)
+		} else {
+			row("  "+c.Name, false, "%s", c.Error)
+		}
+	}
+	swap := "no swap in use"
+	if cg.SwapActive {
+		swap = "swap in use"
+	}
+	row("  swap accounting", cg.SwapAccounting, "%s", swap)
+
+	row("pidfd", r.Pidfd.Available, "%s", r.Pidfd.Error)
+	row("no_new_privs", r.NoNewPrivs.Available, "%s", r.NoNewPrivs.Error)
+	in := r.Interpreter
+	if in.Error == "" {
+		row("interpreter", true, "%s -> %s (Python %s), prefix %s", in.Name, in.Path, in.Version, in.Prefix)
+	} else {
+		row("interpreter", false, "%s", in.Error)
+	}
+}
+
+func printPlan(w io.Writer, name string, plan host.PlanResult) {
+	t := newTable()
+	tw := t.tw
+	fmt.Fprintf(tw, "LAYER (policy %s)\tSTATE\tDETAIL\n", name)
+	for _, l := range plan.Layers {
+		state := string(l.State)
+		if l.State == host.Unavailable {
+			state = "UNAVAILABLE"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Layer, state, l.Reason)
+	}
+	t.flush(w)
+	if plan.Err() == nil {
+		fmt.Fprintf(w, "\npolicy %s can run on this host\n", name)
+	}
+}
