@@ -33,11 +33,12 @@ type elfInfo struct {
 func readELF(path string) (*elfInfo, error) {
 	f, err := elf.Open(path)
 	if err != nil {
-		var fe *elf.FormatError
-		if errors.As(err, &fe) {
-			return nil, fmt.Errorf("%s: %w (%v)", path, ErrNotELF, err)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, err
 		}
-		return nil, err
+		// A FormatError, or EOF on a file shorter than an ELF header.
+		return nil, fmt.Errorf("%s: %w (%v)", path, ErrNotELF, err)
 	}
 	defer f.Close()
 	info := &elfInfo{class: f.Class, machine: f.Machine}

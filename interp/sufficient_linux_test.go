@@ -206,3 +206,35 @@ func TestReadOnlyPathsSuffice(t *testing.T) {
 		})
 	}
 }
+
+// TestVenvSuffices: a virtual environment keeps its own name for the
+// binary, so Python finds pyvenv.cfg and the venv's site-packages in the
+// new root too.
+func TestVenvSuffices(t *testing.T) {
+	userNamespacesUsable(t)
+	py := debianPython(t)
+	venv := filepath.Join(t.TempDir(), "venv")
+	if out, err := exec.Command(py, "-m", "venv", "--without-pip", venv).CombinedOutput(); err != nil {
+		t.Skipf("cannot create a venv with %s: %v\n%s", py, err, out)
+	}
+	site, err := filepath.Glob(filepath.Join(venv, "lib", "python3*", "site-packages"))
+	if err != nil || len(site) != 1 {
+		t.Fatalf("venv site-packages: %v %v", site, err)
+	}
+	if err := os.WriteFile(filepath.Join(site[0], "venvmark.py"), []byte("MARK = 'from-venv'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rt, err := fresh().Resolve(context.Background(), filepath.Join(venv, "bin", "python"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertRuntime(t, rt)
+	if rt.Prefix != venv || rt.BasePrefix == venv || rt.Exec != filepath.Join(venv, "bin", "python") {
+		t.Fatalf("venv runtime: prefix %s base %s exec %s", rt.Prefix, rt.BasePrefix, rt.Exec)
+	}
+	out, err := runInRoot(t, rt, "-E", "-s", "-c",
+		"import sys, json, ssl, venvmark; assert sys.prefix != sys.base_prefix; print('venv-ok', sys.prefix, venvmark.MARK)")
+	if err != nil || !strings.Contains(out, "venv-ok "+venv+" from-venv") {
+		t.Fatalf("venv in a root of its ReadOnlyPaths: %v\n%s", err, out)
+	}
+}
