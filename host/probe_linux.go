@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -74,17 +75,27 @@ func probeUserNS(ctx context.Context) UserNS {
 	if _, serr := os.Stat("/bin/true"); serr == nil {
 		truePath, err = "/bin/true", nil
 	}
-	for _, ns := range namespaceTypes {
-		n := Namespace{Name: ns.name}
+	// The tries are independent: run them side by side (forks are
+	// serialised by the runtime, the waits overlap).
+	u.Namespaces = make([]Namespace, len(namespaceTypes))
+	var wg sync.WaitGroup
+	for i, ns := range namespaceTypes {
+		u.Namespaces[i] = Namespace{Name: ns.name}
 		if err != nil {
-			n.Error = "no true(1) to start: " + err.Error()
-		} else if rerr := tryNamespace(ctx, truePath, ns.flag); rerr != nil {
-			n.Error = rerr.Error()
-		} else {
-			n.Available = true
+			u.Namespaces[i].Error = "no true(1) to start: " + err.Error()
+			continue
 		}
-		u.Namespaces = append(u.Namespaces, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if rerr := tryNamespace(ctx, truePath, ns.flag); rerr != nil {
+				u.Namespaces[i].Error = rerr.Error()
+			} else {
+				u.Namespaces[i].Available = true
+			}
+		}()
 	}
+	wg.Wait()
 	return u
 }
 

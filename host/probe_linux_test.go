@@ -290,3 +290,12 @@ func TestProbeUnprivileged(t *testing.T) {
 		t.Errorf("degraded cgroup still refused: %v", err)
 	}
 }
+
+func BenchmarkProbe(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := Probe(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
