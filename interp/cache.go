@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -150,8 +151,23 @@ func (r *Resolver) remember(key string, e *cacheEntry) {
 	r.mem[key] = e
 }
 
+// readEntry reads a cache entry, trusting it only when it and its folder
+// belong to this user and nobody else may write them: an entry decides
+// which host paths a sandbox binds, so one planted by another user (say
+// through a shared XDG_STATE_HOME) must not be believed.
 func readEntry(file string) *cacheEntry {
-	b, err := os.ReadFile(file)
+	if !ownedPrivately(filepath.Dir(file)) {
+		return nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !privateFile(fi) {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 4<<20))
 	if err != nil {
 		return nil
 	}
@@ -167,6 +183,13 @@ func writeEntry(file string, e *cacheEntry) error {
 	dir := filepath.Dir(file)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
+	}
+	if !ownedPrivately(dir) {
+		// A folder of ours that others may write: make it private, or
+		// give up (readEntry would not believe what is in it anyway).
+		if err := os.Chmod(dir, 0o700); err != nil || !ownedPrivately(dir) {
+			return fmt.Errorf("cache folder %s is not private to this user", dir)
+		}
 	}
 	b, err := json.Marshal(e)
 	if err != nil {

@@ -296,6 +296,27 @@ func TestCache(t *testing.T) {
 		t.Fatalf("forged entry trusted: err %v, runs %d", err, runs(t, counter))
 	}
 
+	// An entry others may write is not believed, however valid.
+	if err := os.Chmod(cur, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newRes().Resolve(ctx, shim); err != nil || runs(t, counter) != 5 {
+		t.Fatalf("world-writable entry trusted: err %v, runs %d", err, runs(t, counter))
+	}
+	if err := os.Chmod(cache, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newRes().Resolve(ctx, shim); err != nil || runs(t, counter) != 6 {
+		t.Fatalf("entry in a world-writable folder trusted: err %v, runs %d", err, runs(t, counter))
+	}
+	// ... and the rewrite made the folder private again.
+	if fi, err := os.Stat(cache); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("cache folder not made private: %v %v", fi.Mode(), err)
+	}
+	if _, err := newRes().Resolve(ctx, shim); err != nil || runs(t, counter) != 6 {
+		t.Fatalf("rewritten private entry not used: err %v, runs %d", err, runs(t, counter))
+	}
+
 	// An unwritable cache dir only costs time.
 	ro := &Resolver{CacheDir: func() string { return "/proc/cordon-cannot-write" }}
 	if _, err := ro.Resolve(ctx, shim); err != nil {
