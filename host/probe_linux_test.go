@@ -49,14 +49,21 @@ func needRoot(t *testing.T) {
 	}
 }
 
-// probeLeftovers lists probe groups under the controllers' own groups.
+// ownProbeGlob matches the probe groups this process creates (other
+// processes, e.g. a parallel `cordon doctor` test, may be probing too).
+func ownProbeGlob(parent string) string {
+	return filepath.Join(parent, fmt.Sprintf("%s%d-*", ProbeGroupPrefix, os.Getpid()))
+}
+
+// probeLeftovers lists this process's probe groups under the controllers'
+// own groups.
 func probeLeftovers(r *Report) []string {
 	var out []string
 	for _, c := range r.Cgroups.Controllers {
 		if c.Group == "" {
 			continue
 		}
-		ms, _ := filepath.Glob(filepath.Join(c.Group, ProbeGroupPrefix+"*"))
+		ms, _ := filepath.Glob(ownProbeGlob(c.Group))
 		out = append(out, ms...)
 	}
 	return out
@@ -297,5 +304,46 @@ func BenchmarkProbe(b *testing.B) {
 		if _, err := Probe(ctx); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestTryGroupV2 exercises the v2 probe on the host's unified hierarchy:
+// the probe group is created and removed, and the controller is reported
+// usable exactly when the parent's cgroup.subtree_control enables it.
+func TestTryGroupV2(t *testing.T) {
+	needRoot(t)
+	l, err := readLayout()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.v2 == nil {
+		t.Skip("no cgroup v2 hierarchy mounted")
+	}
+	var parent string
+	for _, line := range l.own {
+		if line.ID == 0 {
+			parent, err = ownGroup(l.v2.Mount, l.v2Root, line.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if parent == "" {
+		t.Skip("this process has no v2 group")
+	}
+	sub, err := os.ReadFile(filepath.Join(parent, "cgroup.subtree_control"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enabled := strings.Contains(" "+strings.TrimSpace(string(sub))+" ", " memory ")
+	_, err = tryGroup("v2", "memory", parent)
+	if enabled && err != nil {
+		t.Fatalf("memory enabled under %s but the probe failed: %v", parent, err)
+	}
+	if !enabled && (err == nil || !strings.Contains(err.Error(), "cgroup.subtree_control lacks +memory")) {
+		t.Fatalf("memory not enabled under %s, probe said %v", parent, err)
+	}
+	if left, _ := filepath.Glob(ownProbeGlob(parent)); len(left) > 0 {
+		t.Fatalf("probe groups left behind: %v", left)
 	}
 }
