@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/cordonsec/cordon/policy"
 )
 
@@ -126,3 +128,5 @@ func TestAppendVerifyClean(t *testing.T) {
 }
 
 func chmod(p string, m os.FileMode) error { return os.Chmod(p, m) }
+
+func recordHash(s string) tlog.Hash { return tlog.RecordHash([]byte(s)) }
