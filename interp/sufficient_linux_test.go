@@ -238,3 +238,37 @@ func TestVenvSuffices(t *testing.T) {
 		t.Fatalf("venv in a root of its ReadOnlyPaths: %v\n%s", err, out)
 	}
 }
+
+// TestEveryPyenvVersionSuffices resolves each Python that pyenv installed
+// here (2.7 to 3.13 on the CI host) by its own binary and runs the
+// standard library's native modules in a root of its ReadOnlyPaths.
+func TestEveryPyenvVersionSuffices(t *testing.T) {
+	userNamespacesUsable(t)
+	root := os.Getenv("PYENV_ROOT")
+	if root == "" {
+		home, _ := os.UserHomeDir()
+		root = filepath.Join(home, ".pyenv")
+	}
+	pys, _ := filepath.Glob(filepath.Join(root, "versions", "*", "bin", "python"))
+	if len(pys) == 0 {
+		t.Skipf("no pyenv versions under %s", root)
+	}
+	const prog = "import json, re, ssl, sqlite3, ctypes, zlib, hashlib, decimal, threading, datetime; print('native-ok')"
+	for _, py := range pys {
+		version := filepath.Base(filepath.Dir(filepath.Dir(py)))
+		t.Run(version, func(t *testing.T) {
+			rt, err := fresh().Resolve(context.Background(), py)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertRuntime(t, rt)
+			if rt.Version != version {
+				t.Errorf("version %s, pyenv calls it %s", rt.Version, version)
+			}
+			out, err := runInRoot(t, rt, "-E", "-s", "-c", prog)
+			if err != nil || !strings.Contains(out, "native-ok") {
+				t.Fatalf("%s in a root of its ReadOnlyPaths: %v\n%s", rt.Path, err, out)
+			}
+		})
+	}
+}
