@@ -1,0 +1,205 @@
+//go:build linux
+
+package seccomp
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/elastic/go-seccomp-bpf/arch"
+	"golang.org/x/sys/unix"
+)
+
+func build(t testing.TB, report bool) *Filter {
+	t.Helper()
+	f, err := Build(Options{Report: report})
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return f
+}
+
+func data(t testing.TB, name string, args ...uint64) seccompData {
+	t.Helper()
+	nr, ok := arch.X86_64.SyscallNames[name]
+	if !ok {
+		t.Fatalf("no syscall %s", name)
+	}
+	d := seccompData{Nr: int32(nr), Arch: uint32(arch.X86_64.ID)}
+	copy(d.Args[:], args)
+	return d
+}
+
+func TestTablesKnown(t *testing.T) {
+	for _, n := range allowed {
+		if _, ok := arch.X86_64.SyscallNames[n]; !ok {
+			t.Errorf("allowed syscall %q unknown on x86_64", n)
+		}
+	}
+	for _, d := range denied {
+		if _, ok := arch.X86_64.SyscallNames[d.name]; !ok {
+			t.Errorf("denied syscall %q unknown on x86_64", d.name)
+		}
+		if slices.Contains(allowed, d.name) {
+			t.Errorf("%q is both allowed and denied", d.name)
+		}
+		if d.reason == "" {
+			t.Errorf("%q has no reason", d.name)
+		}
+	}
+	for _, n := range []string{"clone3", "personality"} {
+		if slices.Contains(allowed, n) {
+			t.Errorf("%s must be decided by the prefix, not the allow-list", n)
+		}
+	}
+}
+
+func TestFilterTable(t *testing.T) {
+	if arch.X86_64.ID != mustNative(t).ID {
+		t.Skip("the table is written for x86_64")
+	}
+	const (
+		sigchld     = 17
+		threadFlags = 0x3d0f00 // CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID
+	)
+	type tc struct {
+		name string
+		d    seccompData
+		// want without a listener; with one, every refusal but clone3's
+		// becomes USER_NOTIF.
+		want uint32
+	}
+	var tests []tc
+	for _, n := range allowed {
+		if n == "clone" || n == "ioctl" {
+			continue
+		}
+		tests = append(tests, tc{"allowed " + n, data(t, n), retAllow})
+	}
+	for _, d := range denied {
+		tests = append(tests, tc{"denied " + d.name, data(t, d.name), retEPERM})
+	}
+	tests = append(tests,
+		tc{"clone3 ENOSYS", data(t, "clone3"), retENOSYS},
+		tc{"clone thread", data(t, "clone", threadFlags), retAllow},
+		tc{"clone fork", data(t, "clone", sigchld), retAllow},
+		tc{"clone vfork", data(t, "clone", 0x4000|0x100|sigchld), retAllow},
+		tc{"clone high bits ignored by the kernel", data(t, "clone", 1<<32|sigchld), retAllow},
+		tc{"ioctl TCGETS", data(t, "ioctl", 1, 0x5401), retAllow},
+		tc{"ioctl FIONREAD", data(t, "ioctl", 1, 0x541B), retAllow},
+		tc{"ioctl TIOCSTI", data(t, "ioctl", 0, tiocsti), retEPERM},
+		tc{"ioctl TIOCSTI high bits", data(t, "ioctl", 0, 0xdead00000000|tiocsti), retEPERM},
+		tc{"ioctl TIOCLINUX", data(t, "ioctl", 0, tioclinux), retEPERM},
+		tc{"personality PER_LINUX", data(t, "personality", 0), retAllow},
+		tc{"personality query", data(t, "personality", 0xffffffff), retAllow},
+		tc{"personality ADDR_NO_RANDOMIZE", data(t, "personality", 0x0040000), retEPERM},
+		tc{"personality READ_IMPLIES_EXEC", data(t, "personality", 0x0400000), retEPERM},
+		tc{"unlisted get_mempolicy", data(t, "get_mempolicy"), retENOSYS},
+		tc{"unknown number", seccompData{Nr: 1000, Arch: uint32(arch.X86_64.ID)}, retENOSYS},
+		tc{"negative number (x32 bit set)", seccompData{Nr: -1, Arch: uint32(arch.X86_64.ID)}, retEPERM},
+		tc{"x32 getpid", seccompData{Nr: x32Bit | 39, Arch: uint32(arch.X86_64.ID)}, retEPERM},
+		tc{"i386 getpid", seccompData{Nr: 20, Arch: uint32(arch.I386.ID)}, retEPERM},
+		tc{"i386 arch with an allowed x86_64 number", seccompData{Nr: 0, Arch: uint32(arch.I386.ID)}, retEPERM},
+	)
+	for _, ns := range []uint64{0x20000, 0x2000000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000} {
+		tests = append(tests, tc{fmt.Sprintf("clone ns %#x", ns), data(t, "clone", ns|sigchld), retEPERM})
+	}
+	for _, report := range []bool{false, true} {
+		f := build(t, report)
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("report=%v/%s", report, tt.name), func(t *testing.T) {
+				got, err := eval(f.Instructions(), tt.d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := tt.want
+				if report && want != retAllow && tt.name != "clone3 ENOSYS" {
+					want = retNotify
+				}
+				if got != want {
+					t.Errorf("filter returned %#x, want %#x", got, want)
+				}
+				if want == retNotify || (!report && want != retAllow) {
+					// The notifier must answer what the filter alone answers.
+					r := classify(arch.X86_64, tt.d)
+					if !report && uint32(unix.SECCOMP_RET_ERRNO)|uint32(r.Errno) != tt.want {
+						t.Errorf("classify says %v (%s), filter says %#x", r.Errno, r.Kind, tt.want)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		d         seccompData
+		kind      Kind
+		name      string
+		errno     unix.Errno
+		dangerous bool
+	}{
+		{data(t, "ptrace"), KindDenied, "ptrace", unix.EPERM, true},
+		{data(t, "io_uring_setup"), KindDenied, "io_uring_setup", unix.EPERM, true},
+		{data(t, "clone", 0x10000000), KindCloneNS, "clone", unix.EPERM, true},
+		{data(t, "ioctl", 0, tiocsti), KindIoctl, "ioctl", unix.EPERM, true},
+		{data(t, "personality", 0x40000), KindPersonality, "personality", unix.EPERM, true},
+		{seccompData{Nr: 26, Arch: uint32(arch.I386.ID)}, KindForeignArch, "i386:ptrace", unix.EPERM, true},
+		{seccompData{Nr: x32Bit | 101, Arch: uint32(arch.X86_64.ID)}, KindX32, "x32:101", unix.EPERM, true},
+		{data(t, "get_mempolicy"), KindNotAllowed, "get_mempolicy", unix.ENOSYS, false},
+		{seccompData{Nr: 5000, Arch: uint32(arch.X86_64.ID)}, KindNotAllowed, "syscall_5000", unix.ENOSYS, false},
+	}
+	for _, tt := range tests {
+		r := classify(arch.X86_64, tt.d)
+		if r.Kind != tt.kind || r.Name != tt.name || r.Errno != tt.errno || r.Dangerous != tt.dangerous || r.Reason == "" {
+			t.Errorf("classify(%+v) = %+v; want %s %s %v dangerous=%v", tt.d, r, tt.kind, tt.name, tt.errno, tt.dangerous)
+		}
+	}
+}
+
+func mustNative(t testing.TB) *arch.Info {
+	info, err := arch.GetInfo("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
+// FuzzFilter: for any input the program ends in a known action, and the
+// notifier's answer equals the silent filter's errno.
+func FuzzFilter(f *testing.F) {
+	f.Add(int32(56), uint32(arch.X86_64.ID), uint64(0x10000000), uint64(0))
+	f.Add(int32(16), uint32(arch.X86_64.ID), uint64(0), uint64(tiocsti))
+	f.Add(int32(135), uint32(arch.X86_64.ID), uint64(0x40000), uint64(0))
+	f.Add(int32(x32Bit|39), uint32(arch.X86_64.ID), uint64(0), uint64(0))
+	f.Add(int32(20), uint32(arch.I386.ID), uint64(0), uint64(0))
+	silent, notify := build(f, false), build(f, true)
+	f.Fuzz(func(t *testing.T, nr int32, a uint32, a0, a1 uint64) {
+		d := seccompData{Nr: nr, Arch: a, Args: [6]uint64{a0, a1}}
+		s, err := eval(silent.Instructions(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := eval(notify.Instructions(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch s {
+		case retAllow:
+			if n != retAllow {
+				t.Fatalf("allowed silently but %#x with a listener", n)
+			}
+		case retEPERM, retENOSYS:
+			isClone3 := d.Arch == uint32(arch.X86_64.ID) && nr == 435
+			if n != retNotify && !(isClone3 && n == retENOSYS) {
+				t.Fatalf("refused silently (%#x) but %#x with a listener", s, n)
+			}
+			if r := classify(arch.X86_64, d); uint32(unix.SECCOMP_RET_ERRNO)|uint32(r.Errno) != s {
+				t.Fatalf("notifier would answer %v, filter answers %#x (%+v)", r.Errno, s, r)
+			}
+		default:
+			t.Fatalf("unexpected action %#x", s)
+		}
+	})
+}
