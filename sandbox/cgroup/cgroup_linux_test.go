@@ -27,7 +27,9 @@ const testParent = "cordon-test-cgroup"
 func TestMain(m *testing.M) {
 	switch os.Getenv(childEnv) {
 	case "":
-		os.Exit(m.Run())
+		code := m.Run()
+		removeTestParents()
+		os.Exit(code)
 	case "alloc":
 		// Wait until placed, then touch 512 MiB page by page.
 		_, _ = io.ReadFull(os.Stdin, make([]byte, 1))
@@ -54,6 +56,21 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(3)
+}
+
+// removeTestParents removes the tests' project parent in every hierarchy
+// once empty (another test binary may still use it: then it stays).
+func removeTestParents() {
+	if os.Geteuid() != 0 {
+		return
+	}
+	m, err := Open(Options{Parent: testParent})
+	if err != nil {
+		return
+	}
+	for _, h := range m.hiers {
+		_ = syscall.Rmdir(h.parent)
+	}
 }
 
 // needRoot skips without root, except in CI where the suite must run.

@@ -34,6 +34,10 @@ func TestMain(m *testing.M) {
 		install()
 		victim()
 		os.Exit(0)
+	case "bench":
+		install()
+		benchChild()
+		os.Exit(0)
 	case "python":
 		install()
 		py := os.Getenv("PYTHON")
@@ -168,6 +172,12 @@ func victim() {
 // runFiltered starts this test binary in mode, serves its listener and
 // returns its output and the refusals reported.
 func runFiltered(t *testing.T, mode string, env ...string) (string, []Refusal) {
+	t.Helper()
+	return runFilteredN(t, mode, env...)
+}
+
+// runFilteredN is runFiltered for a test or a benchmark: errors go to tb.
+func runFilteredN(t testing.TB, mode string, env ...string) (string, []Refusal) {
 	t.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
