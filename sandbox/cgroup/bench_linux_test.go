@@ -62,3 +62,24 @@ func BenchmarkPlace(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCreateDestroy measures making a group with limits in every
+// hierarchy and removing it.
+func BenchmarkCreateDestroy(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root to create cgroups")
+	}
+	m, err := Open(Options{Parent: testParent})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		g, err := m.Create("bench-cd", Limits{Memory: 64 << 20, Pids: 64, CPU: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := g.Destroy(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

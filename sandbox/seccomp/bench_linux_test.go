@@ -53,3 +53,13 @@ func benchChild() {
 	}
 	os.Stdout.WriteString(strconv.FormatFloat(float64(time.Since(start).Nanoseconds())/float64(max(n, 1)), 'f', 1, 64) + "\n")
 }
+
+// BenchmarkBuild measures assembling the filter (done once per supervisor,
+// or per prepared sandbox).
+func BenchmarkBuild(b *testing.B) {
+	for b.Loop() {
+		if _, err := Build(Options{Report: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
