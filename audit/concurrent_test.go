@@ -18,7 +18,11 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv("CORDON_AUDIT_HELPER_DIR"); dir != "" {
 		os.Exit(helperAppend(dir))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, d := range benchCleanup {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
 }
 
 func helperAppend(dir string) int {
