@@ -18,6 +18,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv("CORDON_AUDIT_HELPER_DIR"); dir != "" {
 		os.Exit(helperAppend(dir))
 	}
+	if root := os.Getenv("CORDON_AUDIT_HELPER_UNPRIV"); root != "" {
+		os.Exit(helperUnpriv(root))
+	}
 	code := m.Run()
 	for _, d := range benchCleanup {
 		os.RemoveAll(d)
