@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 )
 
@@ -70,7 +69,6 @@ type Manager struct {
 	notes map[string]error // why a wanted controller is missing
 	self  groupName        // creator pid and start time; name unused
 
-	mu      sync.Mutex
 	swapOff bool // no active swap on the host (read once)
 }
 

@@ -24,7 +24,7 @@ func BenchmarkSyscall(b *testing.B) {
 		nr   uintptr
 	}{{"allowed-getppid", unix.SYS_GETPPID}, {"refused-acct", unix.SYS_ACCT}} {
 		b.Run("filtered/"+tc.name, func(b *testing.B) {
-			out, _ := runFilteredN(b, "bench", "BENCH_NR="+strconv.Itoa(int(tc.nr)), "BENCH_N="+strconv.Itoa(b.N))
+			out, _ := runFilteredN(b, nil, "bench", "BENCH_NR="+strconv.Itoa(int(tc.nr)), "BENCH_N="+strconv.Itoa(b.N))
 			ns, err := strconv.ParseFloat(strings.TrimSpace(out), 64)
 			if err != nil {
 				b.Fatalf("child output %q", out)

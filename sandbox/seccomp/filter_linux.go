@@ -87,7 +87,7 @@ func Build(opts Options) (*Filter, error) {
 	pol := libseccomp.Policy{
 		DefaultAction: libseccomp.ActionErrno,
 		Syscalls: []libseccomp.SyscallGroup{
-			{Names: known(info, allowed, "clone", "ioctl", "personality"), Action: libseccomp.ActionAllow},
+			{Names: known(info, allowed, "clone", "ioctl", "personality", "socket"), Action: libseccomp.ActionAllow},
 			{Names: known(info, deniedNames()), Action: groupAction},
 		},
 	}
@@ -151,6 +151,10 @@ func buildPrefix(info *arch.Info, refuse uint32) ([]bpf.Instruction, error) {
 	if err != nil {
 		return nil, err
 	}
+	socket, err := nr("socket")
+	if err != nil {
+		return nil, err
+	}
 	lo := func(arg uint32) uint32 { // offset of an argument's low 32 bits
 		off := offArgs + 8*arg
 		if !littleEndian() {
@@ -169,6 +173,7 @@ func buildPrefix(info *arch.Info, refuse uint32) ([]bpf.Instruction, error) {
 	a.jeq(clone, "clone", "")
 	a.jeq(ioctl, "ioctl", "")
 	a.jeq(pers, "personality", "")
+	a.jeq(socket, "socket", "")
 	a.ja("body")
 
 	a.label("clone")
@@ -184,6 +189,11 @@ func buildPrefix(info *arch.Info, refuse uint32) ([]bpf.Instruction, error) {
 	a.ld(lo(0))
 	a.jeq(perLinux, "allow", "")
 	a.jeq(personalityQuery, "allow", "refuse")
+
+	a.label("socket")
+	a.ld(lo(0))
+	a.jeq(afVsock, "refuse", "")
+	a.jeq(afALG, "refuse", "allow")
 
 	a.label("refuse")
 	a.ret(refuse)

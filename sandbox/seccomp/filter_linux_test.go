@@ -72,7 +72,7 @@ func TestFilterTable(t *testing.T) {
 	}
 	var tests []tc
 	for _, n := range allowed {
-		if n == "clone" || n == "ioctl" {
+		if n == "clone" || n == "ioctl" || n == "socket" {
 			continue
 		}
 		tests = append(tests, tc{"allowed " + n, data(t, n), retAllow})
@@ -91,6 +91,12 @@ func TestFilterTable(t *testing.T) {
 		tc{"ioctl TIOCSTI", data(t, "ioctl", 0, tiocsti), retEPERM},
 		tc{"ioctl TIOCSTI high bits", data(t, "ioctl", 0, 0xdead00000000|tiocsti), retEPERM},
 		tc{"ioctl TIOCLINUX", data(t, "ioctl", 0, tioclinux), retEPERM},
+		tc{"socket AF_INET", data(t, "socket", 2, 1), retAllow},
+		tc{"socket AF_UNIX", data(t, "socket", 1, 1), retAllow},
+		tc{"socket AF_NETLINK", data(t, "socket", 16, 3), retAllow},
+		tc{"socket AF_VSOCK", data(t, "socket", afVsock, 1), retEPERM},
+		tc{"socket AF_VSOCK high bits", data(t, "socket", 1<<40|afVsock, 1), retEPERM},
+		tc{"socket AF_ALG", data(t, "socket", afALG, 5), retEPERM},
 		tc{"personality PER_LINUX", data(t, "personality", 0), retAllow},
 		tc{"personality query", data(t, "personality", 0xffffffff), retAllow},
 		tc{"personality ADDR_NO_RANDOMIZE", data(t, "personality", 0x0040000), retEPERM},
@@ -144,6 +150,7 @@ func TestClassify(t *testing.T) {
 		{data(t, "io_uring_setup"), KindDenied, "io_uring_setup", unix.EPERM, true},
 		{data(t, "clone", 0x10000000), KindCloneNS, "clone", unix.EPERM, true},
 		{data(t, "ioctl", 0, tiocsti), KindIoctl, "ioctl", unix.EPERM, true},
+		{data(t, "socket", afVsock, 1), KindSocket, "socket", unix.EPERM, true},
 		{data(t, "personality", 0x40000), KindPersonality, "personality", unix.EPERM, true},
 		{seccompData{Nr: 26, Arch: uint32(arch.I386.ID)}, KindForeignArch, "i386:ptrace", unix.EPERM, true},
 		{seccompData{Nr: x32Bit | 101, Arch: uint32(arch.X86_64.ID)}, KindX32, "x32:101", unix.EPERM, true},

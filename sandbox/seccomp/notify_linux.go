@@ -21,6 +21,7 @@ const (
 	KindCloneNS     Kind = "clone-namespace" // clone with CLONE_NEW* flags
 	KindIoctl       Kind = "ioctl"           // TIOCSTI / TIOCLINUX
 	KindPersonality Kind = "personality"     // unsafe personality flags
+	KindSocket      Kind = "socket"          // AF_VSOCK / AF_ALG sockets
 	KindForeignArch Kind = "foreign-arch"    // another ABI (i386 on x86_64)
 	KindX32         Kind = "x32"             // the x32 ABI
 	KindNotAllowed  Kind = "not-allowed"     // not on the allow-list (unknown or new)
@@ -142,6 +143,16 @@ func classify(info *arch.Info, d seccompData) Refusal {
 			r.Reason = "TIOCLINUX: console selection and injection"
 		default:
 			r.Reason = fmt.Sprintf("ioctl %#x", d.Args[1])
+		}
+	case name == "socket":
+		r.Kind = KindSocket
+		switch uint32(d.Args[0]) {
+		case afVsock:
+			r.Reason = "AF_VSOCK: reaches the hypervisor host, outside the network namespace"
+		case afALG:
+			r.Reason = "AF_ALG: kernel crypto API attack surface"
+		default:
+			r.Reason = fmt.Sprintf("socket family %d", d.Args[0])
 		}
 	case name == "personality":
 		r.Kind, r.Reason = KindPersonality, fmt.Sprintf("unsafe personality %#x", d.Args[0])

@@ -156,6 +156,11 @@ var denied = []struct{ name, reason string }{
 //   - ioctl TIOCSTI (inject input into a terminal) and TIOCLINUX (console
 //     selection/injection) are refused and reported; the command is compared
 //     on its low 32 bits, as the kernel truncates it.
+//   - socket with family AF_VSOCK (not confined by the network namespace:
+//     reaches the hypervisor host) or AF_ALG (the kernel crypto API, a
+//     recurrent source of kernel bugs; Python's hashlib uses OpenSSL) is
+//     refused and reported; other families are allowed (the network
+//     namespace, Landlock and the lack of capabilities decide).
 //   - personality: only PER_LINUX (0) and the query 0xffffffff; flags such as
 //     ADDR_NO_RANDOMIZE or READ_IMPLIES_EXEC are refused and reported.
 //   - a foreign architecture (the i386 ABI via int 0x80 on x86_64) and the
@@ -179,6 +184,12 @@ const cloneNSFlags = 0x00020000 | // CLONE_NEWNS
 const (
 	tiocsti   = 0x5412
 	tioclinux = 0x541C
+)
+
+// socket families refused.
+const (
+	afALG   = 38
+	afVsock = 40
 )
 
 // personality values allowed.

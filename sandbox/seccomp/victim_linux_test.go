@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -141,6 +143,8 @@ func attacks() []attack {
 		{"ioctl TIOCSTI", unix.SYS_IOCTL, [6]uintptr{bad, tiocsti, cstr("x")}, unix.EPERM},
 		{"ioctl TIOCSTI high bits", unix.SYS_IOCTL, [6]uintptr{bad, 1<<32 | tiocsti, cstr("x")}, unix.EPERM},
 		{"ioctl TIOCLINUX", unix.SYS_IOCTL, [6]uintptr{bad, tioclinux, 0}, unix.EPERM},
+		{"socket AF_VSOCK", unix.SYS_SOCKET, [6]uintptr{afVsock, unix.SOCK_STREAM | unix.SOCK_CLOEXEC, 0}, unix.EPERM},
+		{"socket AF_ALG", unix.SYS_SOCKET, [6]uintptr{afALG, unix.SOCK_SEQPACKET | unix.SOCK_CLOEXEC, 0}, unix.EPERM},
 		{"personality ADDR_NO_RANDOMIZE", unix.SYS_PERSONALITY, [6]uintptr{0x0040000}, unix.EPERM},
 		{"x32 getpid", x32Bit | unix.SYS_GETPID, [6]uintptr{}, unix.EPERM},
 		{"unlisted get_mempolicy", unix.SYS_GET_MEMPOLICY, [6]uintptr{0, 0, 0, 0, 0}, unix.ENOSYS},
@@ -173,22 +177,42 @@ func victim() {
 // returns its output and the refusals reported.
 func runFiltered(t *testing.T, mode string, env ...string) (string, []Refusal) {
 	t.Helper()
-	return runFilteredN(t, mode, env...)
+	return runFilteredN(t, nil, mode, env...)
 }
 
 // runFilteredN is runFiltered for a test or a benchmark: errors go to tb.
-func runFilteredN(t testing.TB, mode string, env ...string) (string, []Refusal) {
+func runFilteredN(t testing.TB, cred *syscall.Credential, mode string, env ...string) (string, []Refusal) {
 	t.Helper()
+	bin := os.Args[0]
+	if cred != nil {
+		// The test binary lives where the other user may not look: copy it.
+		dir, err := os.MkdirTemp("", "cordon-seccomp-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		b, err := os.ReadFile(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin = filepath.Join(dir, "seccomp.test")
+		if err := os.WriteFile(bin, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	child := os.NewFile(uintptr(fds[1]), "child-sock")
 	defer unix.Close(fds[0])
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := exec.Command(bin, "-test.run=^$")
 	cmd.Env = append(os.Environ(), append(env, childEnv+"="+mode)...)
 	cmd.ExtraFiles = []*os.File{child}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: cred}
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -232,7 +256,35 @@ func TestVictim(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skip("attack table written for amd64")
 	}
-	out, refs := runFiltered(t, "victim")
+	t.Run("root", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("not root")
+		}
+		victimRun(t, nil)
+	})
+	t.Run("unprivileged", func(t *testing.T) {
+		victimRun(t, nobody(t))
+	})
+}
+
+// nobody is the credential of an unprivileged user, nil when the test
+// already runs unprivileged.
+func nobody(t *testing.T) *syscall.Credential {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skipf("no user nobody: %v", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+}
+
+func victimRun(t *testing.T, cred *syscall.Credential) {
+	out, refs := runFilteredN(t, cred, "victim")
 	got := map[string]int{}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
