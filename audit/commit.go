@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"context"
 	"sync"
 	"time"
 )
@@ -45,7 +44,9 @@ func (c *committer) written() uint64 {
 }
 
 // wait returns once record seq is on disk, or the error that kept it off.
-func (c *committer) wait(ctx context.Context, seq uint64) error {
+// It does not give up early: a caller that stopped waiting would not know
+// whether its record is durable.
+func (c *committer) wait(seq uint64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for c.synced < seq && c.err == nil {
@@ -99,6 +100,13 @@ func (c *committer) flush() {
 	}
 	c.cond.Broadcast()
 	c.mu.Unlock()
+}
+
+// failure returns the fsync error that stopped group commits, if any.
+func (c *committer) failure() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
 }
 
 func (c *committer) close() {

@@ -385,7 +385,7 @@ func (l *Log) Append(ctx context.Context, rec Record) (Entry, error) {
 		return Entry{}, err
 	}
 	if l.commit != nil && (rec.Kind == KindRunStart || rec.Durable) {
-		if err := l.commit.wait(ctx, seq); err != nil {
+		if err := l.commit.wait(seq); err != nil {
 			return Entry{}, err
 		}
 	}
@@ -398,6 +398,12 @@ func (l *Log) usable() error {
 	}
 	if l.failed != nil {
 		return fmt.Errorf("audit log unusable after an earlier failure: %w", l.failed)
+	}
+	if l.commit != nil {
+		if err := l.commit.failure(); err != nil {
+			l.failed = err
+			return fmt.Errorf("audit log unusable after a failed group fsync: %w", err)
+		}
 	}
 	return nil
 }

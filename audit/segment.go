@@ -60,8 +60,7 @@ func listSegments(dir string) ([]segment, error) {
 // its newline); line is nil when there is no complete line.
 func tailOf(f *os.File, size int64) (cut int64, line []byte, err error) {
 	const chunk = 64 << 10
-	var buf []byte // bytes [pos, end) of the file, read backwards
-	end := size
+	var buf []byte // bytes [pos, size) of the file, read backwards
 	pos := size
 	nl := -1 // offset in buf of the last newline
 	for nl < 0 && pos > 0 {
@@ -84,7 +83,6 @@ func tailOf(f *os.File, size int64) (cut int64, line []byte, err error) {
 		return 0, nil, nil
 	}
 	cut = pos + int64(nl) + 1
-	_ = end
 	// The line before the newline: search back for the previous newline.
 	start := bytes.LastIndexByte(buf[:nl], '\n')
 	for start < 0 && pos > 0 {
