@@ -35,6 +35,33 @@ const (
 	restrictTSync = 1 << 3 // ABI 8: LANDLOCK_RESTRICT_SELF_TSYNC
 )
 
+// Filesystem access rights for Rule.Access (LANDLOCK_ACCESS_FS_*). A right
+// the kernel's ABI does not handle is dropped from a rule (it is not
+// restricted either).
+const (
+	FSExecute     uint64 = fsExecute
+	FSWriteFile   uint64 = fsWriteFile
+	FSReadFile    uint64 = fsReadFile
+	FSReadDir     uint64 = fsReadDir
+	FSRemoveDir   uint64 = fsRemoveDir
+	FSRemoveFile  uint64 = fsRemoveFile
+	FSMakeChar    uint64 = fsMakeChar
+	FSMakeDir     uint64 = fsMakeDir
+	FSMakeReg     uint64 = fsMakeReg
+	FSMakeSock    uint64 = fsMakeSock
+	FSMakeFifo    uint64 = fsMakeFifo
+	FSMakeBlock   uint64 = fsMakeBlock
+	FSMakeSym     uint64 = fsMakeSym
+	FSRefer       uint64 = fsRefer
+	FSTruncate    uint64 = fsTruncate
+	FSIoctlDev    uint64 = fsIoctlDev
+	FSResolveUnix uint64 = fsResolveUnix
+)
+
+// fileRights are the rights that apply to a non-directory; the kernel
+// refuses the others on a file.
+const fileRights = fsExecute | fsWriteFile | fsReadFile | fsTruncate | fsIoctlDev
+
 // maxKnownABI is the newest ABI whose rights this package knows; a newer
 // kernel is used at this level and reported as such.
 const maxKnownABI = 10

@@ -9,6 +9,7 @@
 //		ReadOnly:  []string{"/usr", "/etc/ssl"},
 //		ReadWrite: []string{"/work", "/tmp", "/dev/shm", "/dev/null", "/dev/zero", "/dev/urandom"},
 //		Net:       &landlock.Net{ConnectTCP: []uint16{relayPort}}, // or &landlock.Net{} to deny all TCP
+//		Rules:     []landlock.Rule{{Path: "/", Access: landlock.FSReadDir}}, // exact rights
 //		Scope:     true,
 //		MinABI:    1, // fail (ErrUnavailable) rather than run without Landlock
 //	})

@@ -19,6 +19,9 @@ type Policy struct {
 	ReadWrite []string // read and write, no execute unless ExecWritable
 	// ExecWritable lets ReadWrite paths be executed too.
 	ExecWritable bool
+	// Rules grant exact rights below a path, e.g. {"/", FSReadDir} to list
+	// the root only, or {"/proc", FSReadFile | FSReadDir}.
+	Rules []Rule
 	// Net restricts the network when non-nil: TCP bind and connect only to
 	// the listed ports (empty lists deny all TCP); from ABI 10 all UDP is
 	// denied too. Nil leaves the network to other layers.
@@ -29,6 +32,13 @@ type Policy struct {
 	// MinABI is the lowest Landlock ABI the caller accepts; 0 accepts
 	// running without Landlock (Status.ABI is then 0).
 	MinABI int
+}
+
+// Rule grants Access (FS* rights) below Path; on a non-directory only the
+// file rights apply.
+type Rule struct {
+	Path   string
+	Access uint64
 }
 
 // Net lists the TCP ports allowed.
@@ -143,10 +153,16 @@ func Prepare(p Policy) (*Ruleset, error) {
 		dir, file uint64
 	}{{p.ReadOnly, roDir, roFile}, {p.ReadWrite, rwd, rwf}} {
 		for _, path := range set.paths {
-			if err := addPath(fd, path, set.dir&fs, set.file&fs); err != nil {
+			if err := addPath(fd, path, set.dir&fs, set.file&fs&fileRights); err != nil {
 				rs.Close()
 				return nil, fmt.Errorf("landlock: rule for %s: %w", path, err)
 			}
+		}
+	}
+	for _, r := range p.Rules {
+		if err := addPath(fd, r.Path, r.Access&fs, r.Access&fs&fileRights); err != nil {
+			rs.Close()
+			return nil, fmt.Errorf("landlock: rule for %s: %w", r.Path, err)
 		}
 	}
 	if net != 0 {

@@ -83,6 +83,20 @@ func child(mode, base string) error {
 		_, err = os.ReadFile("/etc/hostname")
 		say("read /etc", err)
 		return nil
+	case "rules":
+		if _, err := Apply(Policy{Rules: []Rule{{base, FSReadDir}, {ro, FSReadFile}}, MinABI: 1}); err != nil {
+			return err
+		}
+		_, err := os.ReadDir(base)
+		say("list base", err)
+		_, err = os.ReadDir(ro)
+		say("list ro", err)
+		_, err = os.ReadFile(filepath.Join(ro, "file"))
+		say("read ro file", err)
+		_, err = os.ReadFile(filepath.Join(denied, "secret"))
+		say("read denied", err)
+		say("exec ro-readable", syscall.Exec(filepath.Join(rw, "true"), []string{"true"}, nil))
+		return nil
 	case "exec":
 		var ros []string
 		for _, p := range []string{"/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", ro} {
@@ -286,6 +300,19 @@ func TestFilesystem(t *testing.T) {
 				t.Errorf("canary changed: %q", b)
 			}
 		})
+	}
+}
+
+func TestRules(t *testing.T) {
+	needABI(t, 1)
+	base := fixture(t)
+	got, out := run(t, base, "rules", nil)
+	// Rules apply beneath their path: listing is granted in every directory
+	// below base, reading only below ro.
+	check(t, got, map[string]string{"list base": "ok", "list ro": "ok", "read ro file": "ok",
+		"read denied": "EACCES", "exec ro-readable": "EACCES"})
+	if t.Failed() {
+		t.Logf("child output:\n%s", out)
 	}
 }
 

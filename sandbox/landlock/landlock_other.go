@@ -8,9 +8,16 @@ import "errors"
 type Policy struct {
 	ReadOnly, ReadWrite []string
 	ExecWritable        bool
+	Rules               []Rule
 	Net                 *Net
 	Scope               bool
 	MinABI              int
+}
+
+// Rule grants Access below Path.
+type Rule struct {
+	Path   string
+	Access uint64
 }
 
 // Net lists the TCP ports allowed.
