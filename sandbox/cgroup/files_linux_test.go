@@ -3,6 +3,7 @@
 package cgroup
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,5 +99,85 @@ func TestFilesV1NoMemsw(t *testing.T) {
 	}
 	if got := readFile(t, g.dirs[0].path, "memory.swappiness"); strings.TrimSpace(got) != "0" {
 		t.Errorf("memory.swappiness = %q, want 0", got)
+	}
+}
+
+// TestDetectPureV2 runs the detection over a fake pure-v2 host: the
+// supervisor in /svc, memory and pids delegated to it, cpu available but
+// not delegated, no v1 mount.
+func TestDetectPureV2(t *testing.T) {
+	root := t.TempDir()
+	cur := filepath.Join(root, "svc")
+	for _, d := range []string{cur, filepath.Join(cur, "cordon")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for f, s := range map[string]string{
+		"svc/cgroup.controllers":            "cpuset cpu io memory pids\n",
+		"svc/cgroup.subtree_control":        "memory pids\n",
+		"svc/cordon/cgroup.subtree_control": "",
+	} {
+		if err := os.WriteFile(filepath.Join(root, f), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mi := "30 1 0:26 / " + root + " rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"
+	m, err := openFrom(Options{Parent: "cordon"}, mi, "0::/svc\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.Controllers()
+	if got[Memory] != V2 || got[Pids] != V2 || len(got) != 2 {
+		t.Errorf("Controllers() = %v, want memory and pids on v2", got)
+	}
+	if err := m.Check(CPU); !errors.Is(err, ErrNotDelegated) {
+		t.Errorf("Check(cpu) = %v, want ErrNotDelegated", err)
+	}
+	if err := m.Check(Freezer); !errors.Is(err, ErrNotAvailable) {
+		t.Errorf("Check(freezer) = %v, want ErrNotAvailable", err)
+	}
+	if _, err := m.Create("x", Limits{CPU: 1}); !errors.Is(err, ErrNotDelegated) {
+		t.Errorf("Create with a CPU limit = %v, want ErrNotDelegated", err)
+	}
+	// The project parent enables the delegated controllers for its
+	// children; the supervisor's own group is never written.
+	if got := readFile(t, filepath.Join(cur, "cordon"), "cgroup.subtree_control"); got != "+memory +pids" {
+		t.Errorf("cordon/cgroup.subtree_control = %q", got)
+	}
+	if got := readFile(t, cur, "cgroup.subtree_control"); got != "memory pids" {
+		t.Errorf("the supervisor's group was written: %q", got)
+	}
+	if !m.HasV2() {
+		t.Error("HasV2 false on a v2 host")
+	}
+}
+
+// TestDetectHybrid: v1 controllers win, paths follow /proc/self/cgroup and
+// the mount's root.
+func TestDetectHybrid(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"memory/job/7", "pids", "unified"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "unified", "cgroup.controllers"), []byte("hugetlb\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mi := "35 31 0:32 /job /" + root[1:] + "/memory/job rw - cgroup cgroup rw,memory\n" +
+		"39 31 0:36 / " + root + "/pids rw - cgroup cgroup rw,pids\n" +
+		"41 31 0:38 / " + root + "/unified rw - cgroup2 cgroup2 rw\n"
+	m, err := openFrom(Options{Parent: "cordon"}, mi, "4:memory:/job/7\n8:pids:/\n0::/\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Controllers(); got[Memory] != V1 || got[Pids] != V1 || got[CPU] != 0 {
+		t.Errorf("Controllers() = %v", got)
+	}
+	for _, p := range []string{"memory/job/7/cordon", "pids/cordon", "unified/cordon"} {
+		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+			t.Errorf("project parent %s not made: %v", p, err)
+		}
 	}
 }

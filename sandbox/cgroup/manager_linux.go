@@ -90,7 +90,12 @@ func Open(opts Options) (*Manager, error) {
 	if err != nil {
 		return nil, &Error{Op: "open", Err: err}
 	}
-	lines, err := parseProcCgroup(string(pc))
+	return openFrom(opts, string(mi), string(pc))
+}
+
+// openFrom is Open over given /proc/self/mountinfo and /proc/self/cgroup texts.
+func openFrom(opts Options, mountinfo, proccgroup string) (*Manager, error) {
+	lines, err := parseProcCgroup(proccgroup)
 	if err != nil {
 		return nil, &Error{Op: "open", Err: err}
 	}
@@ -98,7 +103,7 @@ func Open(opts Options) (*Manager, error) {
 	if m.self, err = selfID(); err != nil {
 		return nil, &Error{Op: "open", Err: err}
 	}
-	for _, mt := range parseMountinfo(string(mi)) {
+	for _, mt := range parseMountinfo(mountinfo) {
 		if mt.v2 {
 			if m.v2 != nil {
 				continue // a second mount of the same hierarchy

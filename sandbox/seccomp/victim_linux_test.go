@@ -36,6 +36,12 @@ func TestMain(m *testing.M) {
 		install()
 		victim()
 		os.Exit(0)
+	case "orphan":
+		install()
+		_, _ = os.Stdin.Read(make([]byte, 1)) // the test has closed the listener
+		_, _, e := unix.Syscall(unix.SYS_ACCT, cstr("/nonexistent-cordon-test/x"), 0, 0)
+		fmt.Printf("acct\t%d\n", int(e))
+		os.Exit(0)
 	case "bench":
 		install()
 		benchChild()
@@ -328,5 +334,44 @@ func victimRun(t *testing.T, cred *syscall.Credential) {
 		if r.Pid <= 0 || r.Reason == "" || r.Kind == "" {
 			t.Errorf("incomplete refusal %+v", r)
 		}
+	}
+}
+
+// TestListenerGone: with no listener left (a dead supervisor), a refused
+// call fails with ENOSYS instead of waiting or succeeding.
+func TestListenerGone(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := os.NewFile(uintptr(fds[1]), "child-sock")
+	defer unix.Close(fds[0])
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=orphan")
+	cmd.ExtraFiles = []*os.File{child}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	child.Close()
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	l, err := RecvListener(fds[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(l)
+	_, _ = in.Write([]byte{1})
+	timer := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("child: %v: %s", err, out.String())
+	}
+	if want := fmt.Sprintf("acct\t%d\n", int(unix.ENOSYS)); out.String() != want {
+		t.Errorf("child output %q, want %q", out.String(), want)
 	}
 }
