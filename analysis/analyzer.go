@@ -1,0 +1,295 @@
+package analysis
+
+// The analyzer walks the copied tree once, in source order, with an
+// explicit stack (never Go recursion over the tree). Function bodies are
+// queued and walked after the module body so they see every module-level
+// binding, as they would when called. Expression evaluation recurses but
+// is capped at maxEvalDepth.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+const (
+	maxEvalDepth   = 64
+	maxSyntaxErrs  = 20
+	ctxCheckPeriod = 2048
+	// maxTreeDepth is far past CPython's own limits (200 nested brackets,
+	// 100 indentation levels) and past what any real program nests.
+	maxTreeDepth = 600
+)
+
+type scope struct {
+	vars   map[string]value
+	parent *scope
+}
+
+func newScope(parent *scope) *scope { return &scope{vars: map[string]value{}, parent: parent} }
+
+func (s *scope) lookup(name string) (value, bool) {
+	for ; s != nil; s = s.parent {
+		if v, ok := s.vars[name]; ok {
+			return v, true
+		}
+	}
+	return value{}, false
+}
+
+type analyzer struct {
+	ctx   context.Context
+	rep   *Report
+	t     *tree
+	depth int // payload nesting (exec of strings)
+	// payloadAt, for a nested payload, is where the outer exec call sits.
+	payloadAt *Finding
+	// file-level facts for combination rules
+	facts struct {
+		netSink, sensitive, socket, dup2, shell bool
+		netNode, sensNode                       int32
+	}
+	steps int
+	// dunderSeen avoids reporting one chain several times.
+	dunderSeen map[int32]bool
+}
+
+type frame struct {
+	n        int32
+	sc       *scope
+	loop     bool // inside a loop
+	infinite bool // inside a `while True` style loop
+}
+
+func (a *analyzer) run(src []byte, depth int) error {
+	t, err := parse(a.ctx, src)
+	if err != nil {
+		return err
+	}
+	a.t = t
+	a.depth = depth
+	a.dunderSeen = map[int32]bool{}
+	a.scanSource()
+	a.syntaxErrors()
+	if t.maxDepth > maxTreeDepth && depth == 0 {
+		a.emit(Finding{Rule: "CDN001", Line: 1, Column: 1, EndLine: 1, EndColumn: 1,
+			Message: fmt.Sprintf("syntax tree %d levels deep, past what CPython accepts and what the analyzer follows: not fully analysed", t.maxDepth)})
+	}
+	module := newScope(nil)
+	var deferred []frame
+	stack := []frame{{n: 0, sc: module}}
+	for len(stack) > 0 || len(deferred) > 0 {
+		if len(stack) == 0 {
+			stack = append(stack, deferred[0])
+			deferred = deferred[1:]
+			continue
+		}
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		a.steps++
+		if a.steps%ctxCheckPeriod == 0 && a.ctx.Err() != nil {
+			return a.ctx.Err()
+		}
+		n := f.n
+		kind := t.kind(n)
+		pushChildren := true
+		switch kind {
+		case "import_statement", "import_from_statement", "future_import_statement":
+			a.bindImport(n, f.sc)
+			pushChildren = false
+		case "assignment", "augmented_assignment":
+			a.assign(n, f.sc)
+		case "named_expression":
+			if nm := t.child(n, "name"); nm != none {
+				f.sc.vars[a.ident(nm)] = a.eval(t.child(n, "value"), f.sc, 0)
+			}
+		case "function_definition":
+			name := t.child(n, "name")
+			if name != none {
+				f.sc.vars[a.ident(name)] = value{}
+			}
+			body := newScope(f.sc)
+			a.bindParams(t.child(n, "parameters"), body)
+			for c := t.nodes[n].first; c != none; c = t.nodes[c].next {
+				if t.fieldOf(c) == "body" {
+					deferred = append(deferred, frame{n: c, sc: body})
+				} else if t.fieldOf(c) != "name" {
+					stack = append(stack, frame{n: c, sc: f.sc, loop: f.loop, infinite: f.infinite})
+				}
+			}
+			pushChildren = false
+		case "class_definition":
+			if name := t.child(n, "name"); name != none {
+				f.sc.vars[a.ident(name)] = value{}
+			}
+			cls := newScope(f.sc)
+			for c := t.nodes[n].first; c != none; c = t.nodes[c].next {
+				sc := f.sc
+				if t.fieldOf(c) == "body" {
+					sc = cls
+				}
+				stack = append(stack, frame{n: c, sc: sc, loop: f.loop, infinite: f.infinite})
+			}
+			pushChildren = false
+		case "for_statement", "for_in_clause":
+			a.bindUnknown(t.child(n, "left"), f.sc)
+			f.loop = true
+		case "while_statement":
+			f.loop = true
+			if a.truthy(t.child(n, "condition"), f.sc) {
+				f.infinite = true
+			}
+		case "as_pattern":
+			if al := t.child(n, "alias"); al != none {
+				var v value
+				if ch := t.namedChildren(n); len(ch) > 0 {
+					v = a.eval(ch[0], f.sc, 0)
+				}
+				a.bindTarget(al, v, f.sc)
+			}
+		case "except_clause":
+			// `except E as e` binds e; nothing to resolve through it.
+		case "global_statement", "nonlocal_statement":
+		case "call":
+			a.checkCall(n, f)
+		case "exec_statement":
+			a.checkExecStatement(n, f)
+		case "attribute":
+			a.checkAttribute(n, f.sc)
+		case "subscript":
+			a.checkSubscript(n, f.sc)
+		case "identifier":
+			a.checkIdentifier(n, f.sc)
+		case "string":
+			a.checkString(n)
+			pushChildren = false
+		case "assert_statement":
+			a.checkAssert(n)
+		case "keyword_argument":
+			a.checkKeyword(n, f.sc)
+		}
+		if !pushChildren {
+			continue
+		}
+		// Push children in reverse so they pop in source order.
+		var kids []int32
+		for c := t.nodes[n].first; c != none; c = t.nodes[c].next {
+			kids = append(kids, c)
+		}
+		for k := len(kids) - 1; k >= 0; k-- {
+			stack = append(stack, frame{n: kids[k], sc: f.sc, loop: f.loop, infinite: f.infinite})
+		}
+	}
+	a.combine()
+	return nil
+}
+
+// ident returns an identifier's name as Python sees it (NFKC).
+func (a *analyzer) ident(n int32) string {
+	s := a.t.text(n)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return norm.NFKC.String(s)
+		}
+	}
+	return s
+}
+
+func (a *analyzer) syntaxErrors() {
+	t := a.t
+	if !t.hasError {
+		return
+	}
+	count := 0
+	for i := range t.nodes {
+		n := t.nodes[i]
+		isErr := n.kind == 0xFFFF
+		missing := n.start == n.end && !isErr && n.first == none && t.kind(int32(i)) != "" && n.parent != none && !n.named && t.kind(n.parent) != "module"
+		if !isErr && !(missing && strings.TrimSpace(t.kind(int32(i))) != "") {
+			continue
+		}
+		if isErr && n.parent != none && t.nodes[n.parent].kind == 0xFFFF {
+			continue
+		}
+		if missing {
+			// Zero-width tokens are MISSING insertions only when the
+			// grammar would not produce them empty.
+			k := t.kind(int32(i))
+			if k == "string_content" || k == "_newline" || k == "_indent" || k == "_dedent" || k == "" {
+				continue
+			}
+		}
+		count++
+		if count > maxSyntaxErrs {
+			break
+		}
+		line, col := t.pos(n.start)
+		msg := "invalid syntax"
+		if missing {
+			msg = fmt.Sprintf("missing %q", t.kind(int32(i)))
+		}
+		a.rep.SyntaxErrors = append(a.rep.SyntaxErrors, SyntaxError{Line: line, Column: col, Message: msg})
+	}
+	if len(a.rep.SyntaxErrors) == 0 {
+		a.rep.SyntaxErrors = append(a.rep.SyntaxErrors, SyntaxError{Line: 1, Column: 1, Message: "invalid syntax"})
+	}
+	se := a.rep.SyntaxErrors[0]
+	a.emit(Finding{Rule: "CDN002", Line: se.Line, Column: se.Column, EndLine: se.Line, EndColumn: se.Column,
+		Message: fmt.Sprintf("syntax error (%s); the rest of the file was analysed as far as it parsed", se.Message),
+		Snippet: strings.TrimSpace(t.lineText(se.Line))})
+	if t.errorSpan*4 > len(t.src) && len(t.src) > 200 || t.maxDepth > 900 {
+		a.emit(Finding{Rule: "CDN001", Line: se.Line, Column: se.Column, EndLine: se.Line, EndColumn: se.Column,
+			Message: fmt.Sprintf("the parser could not recover structure for %d of %d bytes (depth %d); code there was not analysed", t.errorSpan, len(t.src), t.maxDepth),
+			Snippet: strings.TrimSpace(t.lineText(se.Line))})
+	}
+}
+
+// scanSource looks at the text as a whole: bidi controls, NFKC-changing
+// identifiers, nesting deeper than the parser handles.
+func (a *analyzer) scanSource() {
+	t := a.t
+	src := string(t.src)
+	for i, r := range src {
+		switch r {
+		case '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200f', '\u061c':
+			line, col := t.pos(uint32(i))
+			a.emit(Finding{Rule: "CDN005", Line: line, Column: col, EndLine: line, EndColumn: col + 1,
+				Message: fmt.Sprintf("bidirectional control character U+%04X: the displayed code differs from the executed code", r),
+				Snippet: strings.TrimSpace(t.lineText(line))})
+			return
+		}
+	}
+}
+
+func (a *analyzer) checkNonASCIIIdent(n int32) {
+	s := a.t.text(n)
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return
+	}
+	nf := norm.NFKC.String(s)
+	if nf == s {
+		return
+	}
+	allASCII := true
+	for _, r := range nf {
+		if r >= 0x80 || !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_') {
+			allASCII = false
+		}
+	}
+	msg := fmt.Sprintf("identifier %q is %q to Python (NFKC normalisation)", s, nf)
+	f := a.finding("CDN004", n, msg, nf)
+	if allASCII {
+		f.Severity = high
+	}
+	a.emit(f)
+}

@@ -1,0 +1,468 @@
+package analysis
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// finding builds a finding of rule id at node n with the rule's defaults.
+func (a *analyzer) finding(id string, n int32, msg, target string) Finding {
+	r := ruleByID[id]
+	t := a.t
+	f := Finding{Rule: id, Severity: r.Severity, Confidence: r.Confidence, Category: r.Category,
+		Message: msg, Target: builtinName(target)}
+	if n >= 0 {
+		f.Line, f.Column = t.pos(t.nodes[n].start)
+		f.EndLine, f.EndColumn = t.pos(t.nodes[n].end)
+		f.Snippet = strings.TrimSpace(t.lineText(f.Line))
+	}
+	return f
+}
+
+// emit records f; inside an exec'd payload it is moved to the exec call.
+func (a *analyzer) emit(f Finding) {
+	if f.Severity == "" {
+		r := ruleByID[f.Rule]
+		f.Severity, f.Confidence, f.Category = r.Severity, r.Confidence, r.Category
+	}
+	if a.payloadAt != nil {
+		at := a.payloadAt
+		f.Message = "in code run by " + at.Target + ": " + f.Message
+		f.Line, f.Column, f.EndLine, f.EndColumn, f.Snippet = at.Line, at.Column, at.EndLine, at.EndColumn, at.Snippet
+	}
+	a.rep.add(f)
+}
+
+func (a *analyzer) report(id string, n int32, target, format string, args ...any) {
+	a.emit(a.finding(id, n, fmt.Sprintf(format, args...), target))
+}
+
+// truthy says whether a loop condition is constantly true.
+func (a *analyzer) truthy(n int32, sc *scope) bool {
+	v := a.eval(n, sc, 0)
+	return (v.isNum && v.num != 0) || (v.isStr && v.str != "")
+}
+
+var shells = map[string]bool{"sh": true, "bash": true, "zsh": true, "dash": true, "ksh": true, "csh": true,
+	"tcsh": true, "fish": true, "ash": true, "busybox": true, "cmd": true, "cmd.exe": true, "powershell": true,
+	"powershell.exe": true, "pwsh": true}
+
+// program returns the program a process call starts, when constant.
+func program(v value) string {
+	switch {
+	case v.isStr:
+		f := strings.Fields(v.str)
+		if len(f) > 0 {
+			return f[0]
+		}
+	case v.isList && len(v.list) > 0 && v.list[0].isStr:
+		return v.list[0].str
+	}
+	return ""
+}
+
+func isShell(p string) bool {
+	return p != "" && shells[strings.ToLower(path.Base(strings.ReplaceAll(p, `\`, "/")))]
+}
+
+var spawnTargets = map[string]bool{"os.fork": true, "os.forkpty": true, "pty.fork": true, "os.system": true,
+	"os.popen": true, "subprocess.Popen": true, "subprocess.run": true, "subprocess.call": true,
+	"subprocess.check_call": true, "subprocess.check_output": true, "multiprocessing.Process().start": true,
+	"threading.Thread().start": true, "multiprocessing.Process": true, "threading.Thread": true,
+	"_thread.start_new_thread": true, "thread.start_new_thread": true, "multiprocessing.Pool": true}
+
+var sqlRe = regexp.MustCompile(`(?i)^\s*(select\s.+\sfrom|insert\s+into|update\s.+\sset|delete\s+from|drop\s|create\s|alter\s|replace\s+into|with\s)`)
+
+// checkCall applies the call rules to call node n.
+func (a *analyzer) checkCall(n int32, f frame) {
+	t := a.t
+	sc := f.sc
+	fn := t.child(n, "function")
+	cv := a.eval(fn, sc, 0)
+	q := canonical(cv.qual)
+	pos, kw := a.callArgs(n)
+	arg := func(i int, name string) value { return a.eval(argNode(pos, kw, i, name), sc, 0) }
+	method := ""
+	if t.kind(fn) == "attribute" {
+		method = a.ident(t.child(fn, "attribute"))
+	}
+	if cv.dynamic && q != "" {
+		a.report("CDN104", n, q, "call through a name computed at run time (%s)", strings.TrimSpace(firstLine(t.text(fn))))
+	}
+	if f.infinite && (spawnTargets[q] || strings.HasPrefix(q, "os.spawn") || strings.HasPrefix(q, "os.exec")) {
+		a.report("CDN207", n, q, "%s inside an unbounded loop: fork/spawn bomb", builtinName(q))
+	} else if f.loop && (q == "os.fork" || q == "os.forkpty" || q == "pty.fork") {
+		a.report("CDN207", n, q, "%s inside a loop", q)
+	}
+	a.checkMethodCall(n, method, q, pos, kw, arg)
+	id := ruleFor(q)
+	if id == "" {
+		return
+	}
+	name := builtinName(q)
+	switch id {
+	case "CDN101":
+		if len(pos) == 0 && len(kw) == 0 {
+			return
+		}
+		a.checkExec(n, name, arg(0, "source"))
+	case "CDN102":
+		v := arg(0, "source")
+		if v.decoded != "" {
+			a.report("CDN106", n, q, "%s of data decoded by %s", name, v.decoded)
+		} else {
+			a.report(id, n, q, "%s builds a code object", name)
+		}
+	case "CDN103":
+		v := arg(0, "name")
+		if q == "imp.load_source" || q == "importlib.util.spec_from_file_location" || q == "importlib.machinery.SourceFileLoader" {
+			v = arg(1, "")
+		}
+		switch {
+		case v.isStr && !v.obf:
+			a.report(id, n, q, "%s loads module %q dynamically", name, v.str)
+		case v.isStr:
+			fi := a.finding(id, n, fmt.Sprintf("%s loads module %q from an obfuscated name", name, v.str), q)
+			fi.Severity = high
+			a.emit(fi)
+		default:
+			fi := a.finding(id, n, fmt.Sprintf("%s with a module name computed at run time", name), q)
+			fi.Severity = high
+			a.emit(fi)
+		}
+	case "CDN104":
+		obj := arg(0, "")
+		nm := arg(1, "")
+		if !(obj.ns || (obj.qual != "" && !strings.HasSuffix(obj.qual, ")") && !strings.HasPrefix(obj.qual, "builtins.")) || obj.qual == "builtins") {
+			if nm.isStr && isDunder(nm.str) && dunderRisk[nm.str] {
+				a.report("CDN107", n, q, "%s reaches %s by name", name, nm.str)
+			}
+			return
+		}
+		owner := obj.qual
+		if owner == "" {
+			owner = "globals"
+		}
+		if nm.isStr && !nm.obf {
+			a.report(id, n, q+":"+owner+"."+nm.str, "%s(%s, %q) reaches %s.%s by a string name", name, owner, nm.str, owner, nm.str)
+		} else {
+			fi := a.finding(id, n, fmt.Sprintf("%s on %s with a name computed at run time", name, owner), q)
+			fi.Severity = high
+			a.emit(fi)
+		}
+	case "CDN201":
+		a.facts.shell = true
+		a.report(id, n, q, "%s runs a command line through the shell", name)
+	case "CDN203":
+		sh := arg(-1, "shell")
+		prog := program(arg(0, "args"))
+		if (sh.isNum && sh.num != 0) || (argNode(pos, kw, -1, "shell") != none && !sh.isNum) {
+			a.facts.shell = true
+			a.report("CDN202", n, q, "%s with shell=True runs a command line through /bin/sh", name)
+		} else if isShell(prog) {
+			a.facts.shell = true
+			a.report("CDN205", n, q, "%s starts a shell (%s)", name, prog)
+		} else {
+			a.report(id, n, q, "%s starts a process", name)
+		}
+		for _, k := range []string{"stdin", "stdout", "stderr"} {
+			if s := arg(-1, k); s.socket || strings.Contains(t.text(argNode(pos, kw, -1, k)), "fileno") {
+				a.report("CDN602", n, q, "%s connects a process's %s to a socket", name, k)
+			}
+		}
+	case "CDN204":
+		a.report(id, n, q, "%s starts or replaces a process directly", name)
+		p := arg(1, "")
+		if strings.HasPrefix(q, "os.exec") {
+			p = arg(0, "")
+		}
+		if isShell(program(p)) || isShell(program(arg(1, ""))) {
+			a.facts.shell = true
+			a.report("CDN205", n, q, "%s starts a shell", name)
+		}
+	case "CDN205":
+		a.facts.shell = true
+		a.report(id, n, q, "%s spawns a program on a pseudo-terminal", name)
+	case "CDN206":
+		a.report(id, n, q, "%s forks the process", name)
+	case "CDN209":
+		a.report(id, n, q, "%s changes privileges or root directory", name)
+	case "CDN301", "CDN302":
+		v := arg(0, "")
+		if v.decoded != "" {
+			a.report("CDN106", n, q, "%s of data decoded by %s", name, v.decoded)
+			return
+		}
+		if q == "numpy.load" {
+			ap := arg(-1, "allow_pickle")
+			if !(ap.isNum && ap.num != 0) {
+				return
+			}
+		}
+		a.report(id, n, q, "%s deserialises data that can run code", name)
+	case "CDN303":
+		if q == "yaml.load" || q == "yaml.load_all" {
+			ln := argNode(pos, kw, 1, "Loader")
+			lt := t.text(ln)
+			if ln != none && (strings.Contains(lt, "SafeLoader") || strings.Contains(lt, "BaseLoader")) {
+				return
+			}
+		}
+		a.report(id, n, q, "%s can construct arbitrary Python objects; use yaml.safe_load", name)
+	case "CDN304":
+		a.report(id, n, q, "%s parses XML with entity expansion; use defusedxml", name)
+	case "CDN401":
+		if q == "hashlib.new" {
+			v := arg(0, "name")
+			if !v.isStr || !weakHash[strings.ToLower(v.str)] {
+				return
+			}
+			name = "hashlib.new(" + v.str + ")"
+		}
+		if u := arg(-1, "usedforsecurity"); u.isNum && u.num == 0 {
+			return
+		}
+		a.report(id, n, q, "%s is a broken hash; use SHA-256 or better", name)
+	case "CDN402":
+		a.report(id, n, q, "%s is not a cryptographic random generator", name)
+	case "CDN404":
+		a.report(id, n, q, "%s turns off certificate verification", name)
+	case "CDN405":
+		a.report(id, n, q, "%s is a broken cipher or mode", name)
+	case "CDN503":
+		a.report(id, n, q, "%s returns a name another process can take first; use mkstemp", name)
+	case "CDN504":
+		mode := arg(1, "mode")
+		if method == "chmod" && !strings.HasPrefix(q, "os.") {
+			mode = arg(0, "mode")
+		}
+		a.checkMode(n, q, mode)
+	case "CDN507":
+		v := arg(0, "path")
+		if v.isStr && isSystemPath(v.str) {
+			a.report(id, n, q, "%s deletes %q", name, v.str)
+		}
+	case "CDN601":
+		a.facts.socket, a.facts.netSink = true, true
+		a.facts.netNode = n
+		a.report(id, n, q, "%s opens a network socket", name)
+	case "CDN602":
+		v := arg(0, "")
+		if v.socket || strings.Contains(t.text(argNode(pos, kw, 0, "")), "fileno") {
+			a.report(id, n, q, "%s duplicates a socket onto a standard stream: reverse shell", name)
+		}
+	case "CDN603":
+		a.facts.netSink = true
+		a.facts.netNode = n
+		u := arg(0, "url")
+		if strings.HasSuffix(q, "urlopen") && (!u.isStr || strings.HasPrefix(strings.ToLower(u.str), "file:")) {
+			fi := a.finding(id, n, fmt.Sprintf("%s of a URL that is not a constant http(s) URL (file: and custom schemes are allowed)", name), q)
+			fi.Severity = medium
+			a.emit(fi)
+			return
+		}
+		a.report(id, n, q, "%s makes a network request", name)
+	case "CDN605":
+		a.facts.netSink = true
+		a.report(id, n, q, "%s speaks a clear-text protocol", name)
+	case "CDN702":
+		ae := arg(-1, "autoescape")
+		if argNode(pos, kw, -1, "autoescape") == none || (ae.isNum && ae.num == 0) {
+			a.report(id, n, q, "%s renders templates without HTML escaping", name)
+		}
+	case "CDN705":
+		a.report(id, n, q, "%s: remote command or unchecked SSH host key", name)
+	case "CDN801":
+		fi := a.finding(id, n, fmt.Sprintf("%s calls into native code", name), q)
+		last := q[strings.LastIndex(q, ".")+1:]
+		if strings.HasPrefix(last, "c_") || last == "sizeof" || last == "byref" || last == "Structure" || last == "POINTER" {
+			fi.Severity = medium
+		}
+		a.emit(fi)
+	case "CDN802":
+		fi := a.finding(id, n, fmt.Sprintf("%s loads or declares native code", name), q)
+		if q == "cffi.FFI" {
+			fi.Severity = medium
+		}
+		a.emit(fi)
+	case "CDN803":
+		if q == "mmap.mmap" && !strings.Contains(t.text(n), "PROT_EXEC") {
+			return
+		}
+		a.report(id, n, q, "%s loads native code or maps executable memory", name)
+	case "CDN902":
+		fi := a.finding(id, n, fmt.Sprintf("%s captures keystrokes, the screen or the clipboard", name), q)
+		if !strings.Contains(q, "keyboard") && !strings.Contains(q, "Hook") && !strings.Contains(q, "mouse") {
+			fi.Severity = medium
+		}
+		a.emit(fi)
+	}
+}
+
+var weakHash = map[string]bool{"md5": true, "sha1": true, "sha": true, "md4": true, "md2": true}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// checkExec handles exec/eval of value v.
+func (a *analyzer) checkExec(n int32, name string, v value) {
+	switch {
+	case v.decoded != "":
+		a.report("CDN106", n, name, "%s of data decoded by %s", name, v.decoded)
+	case v.code && !v.isStr:
+		fi := a.finding("CDN102", n, fmt.Sprintf("%s of a compiled code object", name), name)
+		fi.Severity = high
+		a.emit(fi)
+	case v.isStr:
+		if v.obf {
+			a.report("CDN101", n, name, "%s of a string assembled to hide its content", name)
+		} else {
+			a.report("CDN108", n, name, "%s of a constant string", name)
+		}
+	default:
+		a.report("CDN101", n, name, "%s of code that is not a constant", name)
+	}
+	if v.isStr {
+		a.payload(n, name, v.str)
+	}
+}
+
+// payload analyses code found in a string handed to exec/eval.
+func (a *analyzer) payload(n int32, name, code string) {
+	if a.depth >= maxPayloadDepth || len(code) == 0 {
+		return
+	}
+	at := a.finding("CDN108", n, "", name)
+	sub := &analyzer{ctx: a.ctx, rep: a.rep, payloadAt: &at}
+	if a.payloadAt != nil {
+		sub.payloadAt = a.payloadAt
+	}
+	before := len(a.rep.SyntaxErrors)
+	_ = sub.run([]byte(code), a.depth+1)
+	// Syntax errors and their findings inside a payload say nothing
+	// about the outer file's syntax (eval takes expressions).
+	a.rep.SyntaxErrors = a.rep.SyntaxErrors[:before]
+	out := a.rep.Findings[:0]
+	for _, f := range a.rep.Findings {
+		if (f.Rule == "CDN002" || f.Rule == "CDN001") && strings.HasPrefix(f.Message, "in code run by") {
+			continue
+		}
+		out = append(out, f)
+	}
+	a.rep.Findings = out
+	a.facts.netSink = a.facts.netSink || sub.facts.netSink
+	a.facts.sensitive = a.facts.sensitive || sub.facts.sensitive
+	a.facts.shell = a.facts.shell || sub.facts.shell
+}
+
+func (a *analyzer) checkExecStatement(n int32, f frame) {
+	code := a.t.child(n, "code")
+	a.checkExec(n, "exec", a.eval(code, f.sc, 0))
+}
+
+// checkMethodCall covers rules keyed on a method name whatever the object:
+// SQL execute, Flask-style run(debug=True), paramiko policies, s.start()
+// spawn loops.
+func (a *analyzer) checkMethodCall(n int32, method, q string, pos []int32, kw map[string]int32, arg func(int, string) value) {
+	t := a.t
+	switch method {
+	case "execute", "executemany", "executescript", "raw", "mogrify":
+		if len(pos) == 0 {
+			return
+		}
+		s := pos[0]
+		if a.sqlBuilt(s) {
+			a.report("CDN701", n, q, "SQL built from strings passed to %s; use query parameters", method)
+		}
+	case "run":
+		if d := arg(-1, "debug"); d.isNum && d.num != 0 {
+			a.report("CDN704", n, q, "web application run with debug=True")
+		}
+	case "set_missing_host_key_policy":
+		if strings.Contains(t.text(argNode(pos, kw, 0, "")), "AutoAddPolicy") {
+			a.report("CDN705", n, q, "SSH client accepts unknown host keys (AutoAddPolicy)")
+		}
+	case "exec_command":
+		if strings.Contains(q, "paramiko") || strings.Contains(q, "SSHClient") {
+			return // in the table
+		}
+	case "chmod":
+		if !strings.HasPrefix(q, "os.") {
+			a.checkMode(n, q, arg(0, "mode"))
+		}
+	case "wrap_socket":
+		if c := argNode(pos, kw, -1, "cert_reqs"); c != none && strings.Contains(t.text(c), "CERT_NONE") {
+			a.report("CDN403", n, q, "TLS without certificate verification (cert_reqs=CERT_NONE)")
+		}
+	case "connect", "sendall", "send", "sendto":
+		if strings.HasPrefix(q, "socket.") {
+			a.facts.netSink = true
+		}
+	}
+}
+
+// sqlBuilt says whether node s builds SQL from strings.
+func (a *analyzer) sqlBuilt(s int32) bool {
+	t := a.t
+	switch t.kind(s) {
+	case "binary_operator":
+		op := strings.TrimSpace(t.text(t.child(s, "operator")))
+		if op != "%" && op != "+" {
+			return false
+		}
+		return sqlRe.MatchString(a.leftmostText(s))
+	case "string":
+		if _, _, ok := t.stringValue(s); !ok { // f-string
+			return sqlRe.MatchString(stripQuotes(t.text(s)))
+		}
+	case "call":
+		fn := t.child(s, "function")
+		if t.kind(fn) == "attribute" && a.ident(t.child(fn, "attribute")) == "format" {
+			return sqlRe.MatchString(stripQuotes(t.text(t.child(fn, "object"))))
+		}
+	}
+	return false
+}
+
+func (a *analyzer) leftmostText(s int32) string {
+	t := a.t
+	for i := 0; i < maxEvalDepth && t.kind(s) == "binary_operator"; i++ {
+		s = t.child(s, "left")
+	}
+	return stripQuotes(t.text(s))
+}
+
+func stripQuotes(s string) string {
+	s = strings.TrimLeft(s, "rRbBuUfF")
+	return strings.Trim(s, `'"`)
+}
+
+func (a *analyzer) checkMode(n int32, q string, mode value) {
+	if !mode.isNum {
+		return
+	}
+	m := mode.num
+	switch {
+	case m&0o002 != 0 || m&0o6000 != 0:
+		a.report("CDN504", n, q, "chmod to %#o: world-writable or set-id", m)
+	case m&0o020 != 0:
+		fi := a.finding("CDN504", n, fmt.Sprintf("chmod to %#o: group-writable", m), q)
+		fi.Severity = medium
+		a.emit(fi)
+	}
+}
+
+func isSystemPath(p string) bool {
+	p = strings.TrimRight(p, "/")
+	switch p {
+	case "", "~", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/boot", "/var", "/home", "/root", "/opt", "/srv", "/dev", "/sys", "/proc", "C:", `C:\`, `C:\Windows`, "/*", "~/", "$HOME":
+		return true
+	}
+	return strings.HasPrefix(p, "/etc/") || strings.HasPrefix(p, "/boot/") || strings.HasPrefix(p, "/usr/") || strings.HasPrefix(p, "/bin/")
+}

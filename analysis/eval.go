@@ -1,0 +1,415 @@
+package analysis
+
+import "strings"
+
+const maxListLen = 256
+
+// eval returns what is statically known about expression n.
+func (a *analyzer) eval(n int32, sc *scope, d int) value {
+	t := a.t
+	if n == none || d > maxEvalDepth {
+		return value{}
+	}
+	switch t.kind(n) {
+	case "identifier":
+		name := a.ident(n)
+		if v, ok := sc.lookup(name); ok {
+			return v
+		}
+		switch name {
+		case "__builtins__":
+			return value{ns: true, qual: "builtins"}
+		case "__name__":
+			return value{isStr: true, str: "__main__"}
+		}
+		return qualOf("builtins." + name)
+	case "attribute":
+		obj := a.eval(t.child(n, "object"), sc, d+1)
+		return a.attr(obj, a.ident(t.child(n, "attribute")))
+	case "call":
+		return a.evalCall(n, sc, d)
+	case "string":
+		s, _, ok := t.stringValue(n)
+		if !ok {
+			return value{}
+		}
+		return value{isStr: true, str: s}
+	case "concatenated_string":
+		var b strings.Builder
+		for _, c := range t.namedChildren(n) {
+			v := a.eval(c, sc, d+1)
+			if !v.isStr {
+				return value{}
+			}
+			b.WriteString(v.str)
+		}
+		return value{isStr: true, str: b.String()}
+	case "integer":
+		if v, ok := intValue(t.text(n)); ok {
+			return value{isNum: true, num: v}
+		}
+	case "true":
+		return value{isNum: true, num: 1}
+	case "false", "none":
+		return value{isNum: true, num: 0}
+	case "parenthesized_expression", "await":
+		if ch := t.namedChildren(n); len(ch) == 1 {
+			return a.eval(ch[0], sc, d+1)
+		}
+	case "named_expression":
+		return a.eval(t.child(n, "value"), sc, d+1)
+	case "binary_operator":
+		return a.binop(n, sc, d)
+	case "unary_operator":
+		v := a.eval(t.child(n, "argument"), sc, d+1)
+		if v.isNum && strings.HasPrefix(t.text(n), "-") {
+			return value{isNum: true, num: -v.num}
+		}
+		return value{}
+	case "subscript":
+		return a.evalSubscript(n, sc, d)
+	case "list", "tuple", "expression_list", "set":
+		kids := t.namedChildren(n)
+		if len(kids) > maxListLen {
+			return value{}
+		}
+		v := value{isList: true}
+		for _, c := range kids {
+			e := a.eval(c, sc, d+1)
+			v.list = append(v.list, e)
+			v.decoded += e.decoded
+			v.socket = v.socket || e.socket
+		}
+		return v
+	case "conditional_expression":
+		// Either branch may run: keep taint from both.
+		var v value
+		for _, c := range t.namedChildren(n) {
+			e := a.eval(c, sc, d+1)
+			v.decoded += e.decoded
+		}
+		return v
+	case "list_comprehension", "generator_expression":
+		body := t.child(n, "body")
+		e := a.eval(body, sc, d+1)
+		return value{decoded: e.decoded, obf: e.obf}
+	}
+	return value{}
+}
+
+// attr resolves obj.name.
+func (a *analyzer) attr(obj value, name string) value {
+	switch {
+	case name == "__dict__" && (obj.qual != "" || obj.ns):
+		return value{ns: true, qual: obj.qual}
+	case obj.ns && obj.qual == "builtins":
+		return qualOf("builtins." + name)
+	case obj.qual == "builtins":
+		return qualOf("builtins." + name)
+	case obj.qual != "":
+		q := canonical(obj.qual + "." + name)
+		v := value{qual: q, dynamic: obj.dynamic, socket: obj.socket}
+		if q == "os.environ" || q == "os.environb" {
+			v.env = true
+		}
+		if n, ok := statConsts[q]; ok {
+			v.isNum, v.num = true, n
+		}
+		return v
+	}
+	return value{decoded: obj.decoded, socket: obj.socket, env: obj.env}
+}
+
+var statConsts = map[string]int64{
+	"stat.S_ISUID": 0o4000, "stat.S_ISGID": 0o2000, "stat.S_ISVTX": 0o1000,
+	"stat.S_IRWXU": 0o700, "stat.S_IRUSR": 0o400, "stat.S_IWUSR": 0o200, "stat.S_IXUSR": 0o100,
+	"stat.S_IRWXG": 0o70, "stat.S_IRGRP": 0o40, "stat.S_IWGRP": 0o20, "stat.S_IXGRP": 0o10,
+	"stat.S_IRWXO": 0o7, "stat.S_IROTH": 0o4, "stat.S_IWOTH": 0o2, "stat.S_IXOTH": 0o1,
+}
+
+func (a *analyzer) binop(n int32, sc *scope, d int) value {
+	t := a.t
+	l := a.eval(t.child(n, "left"), sc, d+1)
+	r := a.eval(t.child(n, "right"), sc, d+1)
+	op := strings.TrimSpace(t.text(t.child(n, "operator")))
+	taint := value{decoded: l.decoded + r.decoded, obf: l.obf || r.obf, env: l.env || r.env}
+	switch op {
+	case "+":
+		if l.isStr && r.isStr {
+			taint.isStr, taint.str = true, l.str+r.str
+			return taint
+		}
+		if l.isNum && r.isNum {
+			return value{isNum: true, num: l.num + r.num}
+		}
+	case "|":
+		if l.isNum && r.isNum {
+			return value{isNum: true, num: l.num | r.num}
+		}
+	case "*":
+		if l.isNum && r.isNum {
+			return value{isNum: true, num: l.num * r.num}
+		}
+	case "%":
+		if l.isStr && r.isStr && strings.Count(l.str, "%s") == 1 {
+			taint.isStr, taint.str = true, strings.Replace(l.str, "%s", r.str, 1)
+			return taint
+		}
+	}
+	return taint
+}
+
+func (a *analyzer) evalSubscript(n int32, sc *scope, d int) value {
+	t := a.t
+	base := a.eval(t.child(n, "value"), sc, d+1)
+	keyNode := t.child(n, "subscript")
+	if t.kind(keyNode) == "slice" {
+		if base.isStr && strings.ReplaceAll(t.text(keyNode), " ", "") == "::-1" {
+			return value{isStr: true, str: reverseString(base.str), obf: true, decoded: base.decoded}
+		}
+		return value{decoded: base.decoded}
+	}
+	key := a.eval(keyNode, sc, d+1)
+	switch {
+	case base.ns:
+		if !key.isStr {
+			return value{dynamic: true, qual: "<dynamic>"}
+		}
+		switch base.qual {
+		case "":
+			if v, ok := sc.lookup(key.str); ok {
+				return v
+			}
+			if key.str == "__builtins__" {
+				return value{ns: true, qual: "builtins"}
+			}
+			return qualOf("builtins." + key.str)
+		default:
+			return a.attr(qualOf(base.qual), key.str)
+		}
+	case base.qual == "sys.modules" && key.isStr:
+		return qualOf(canonical(key.str))
+	case base.isList && key.isNum && key.num >= 0 && int(key.num) < len(base.list):
+		return base.list[key.num]
+	case base.isStr && key.isNum && key.num >= 0 && int(key.num) < len(base.str):
+		return value{isStr: true, str: base.str[key.num : key.num+1], obf: true}
+	}
+	return value{decoded: base.decoded, socket: base.socket}
+}
+
+// callArgs splits a call's arguments into positional nodes and keywords.
+func (a *analyzer) callArgs(n int32) (pos []int32, kw map[string]int32) {
+	t := a.t
+	args := t.child(n, "arguments")
+	if args == none {
+		return nil, nil
+	}
+	if t.kind(args) == "generator_expression" {
+		return []int32{args}, nil
+	}
+	for _, c := range t.namedChildren(args) {
+		switch t.kind(c) {
+		case "keyword_argument":
+			if kw == nil {
+				kw = map[string]int32{}
+			}
+			kw[a.ident(t.child(c, "name"))] = t.child(c, "value")
+		case "comment", "list_splat", "dictionary_splat":
+		default:
+			pos = append(pos, c)
+		}
+	}
+	return pos, kw
+}
+
+func argNode(pos []int32, kw map[string]int32, i int, name string) int32 {
+	if name != "" {
+		if n, ok := kw[name]; ok {
+			return n
+		}
+	}
+	if i >= 0 && i < len(pos) {
+		return pos[i]
+	}
+	return none
+}
+
+var decoders = map[string]bool{
+	"base64.b64decode": true, "base64.b32decode": true, "base64.b16decode": true, "base64.b85decode": true,
+	"base64.a85decode": true, "base64.urlsafe_b64decode": true, "base64.standard_b64decode": true,
+	"base64.decodebytes": true, "base64.decodestring": true, "base64.b32hexdecode": true,
+	"binascii.a2b_base64": true, "binascii.unhexlify": true, "binascii.a2b_hex": true, "binascii.a2b_uu": true,
+	"bytes.fromhex": true, "bytearray.fromhex": true, "codecs.decode": true, "zlib.decompress": true,
+	"gzip.decompress": true, "bz2.decompress": true, "lzma.decompress": true, "marshal.loads": true,
+	"codecs.getdecoder": true, "binascii.a2b_qp": true, "quopri.decodestring": true, "uu.decode": true,
+	"zlib.decompressobj().decompress": true, "builtins.bytes.fromhex": true, "builtins.bytearray.fromhex": true,
+}
+
+// evalCall resolves the value a call returns.
+func (a *analyzer) evalCall(n int32, sc *scope, d int) value {
+	t := a.t
+	fn := t.child(n, "function")
+	pos, kw := a.callArgs(n)
+	arg := func(i int, name string) value { return a.eval(argNode(pos, kw, i, name), sc, d+1) }
+	// Methods on constants: "...".decode(), "".join([...]), "x".replace(a, b).
+	if t.kind(fn) == "attribute" {
+		obj := a.eval(t.child(fn, "object"), sc, d+1)
+		m := a.ident(t.child(fn, "attribute"))
+		if obj.isStr {
+			if v, ok := a.strMethod(obj, m, pos, kw, sc, d); ok {
+				return v
+			}
+		}
+		if obj.qual == "" && !obj.ns {
+			// Method of something unknown: keep its taint.
+			return value{decoded: obj.decoded, socket: obj.socket, env: obj.env && (m == "copy" || m == "items")}
+		}
+	}
+	cv := a.eval(fn, sc, d+1)
+	q := canonical(cv.qual)
+	switch q {
+	case "builtins.__import__", "importlib.import_module", "importlib.__import__":
+		name := arg(0, "name")
+		if !name.isStr {
+			return value{dynamic: true, qual: "<dynamic>"}
+		}
+		mod := canonical(name.str)
+		if q == "builtins.__import__" && len(pos) < 4 {
+			mod = strings.SplitN(mod, ".", 2)[0]
+		}
+		return value{qual: mod, dynamic: name.obf}
+	case "builtins.getattr":
+		obj := arg(0, "")
+		name := arg(1, "")
+		if !name.isStr {
+			if obj.known() {
+				return value{dynamic: true, qual: "<dynamic>"}
+			}
+			return value{}
+		}
+		if obj.ns {
+			return a.attr(value{ns: true, qual: obj.qual}, name.str)
+		}
+		if obj.qual == "" {
+			if obj.isStr && (name.str == "decode" || name.str == "join") {
+				return value{}
+			}
+			return value{decoded: obj.decoded, socket: obj.socket}
+		}
+		v := a.attr(obj, name.str)
+		v.dynamic = v.dynamic || name.obf
+		return v
+	case "builtins.globals", "builtins.locals":
+		return value{ns: true}
+	case "builtins.vars":
+		if len(pos) == 0 {
+			return value{ns: true}
+		}
+		o := arg(0, "")
+		return value{ns: true, qual: o.qual}
+	case "builtins.chr":
+		if v := arg(0, ""); v.isNum && v.num >= 0 && v.num < 0x110000 {
+			return value{isStr: true, str: string(rune(v.num)), obf: true}
+		}
+	case "builtins.str", "builtins.bytes", "builtins.bytearray":
+		v := arg(0, "")
+		return value{isStr: v.isStr, str: v.str, decoded: v.decoded, obf: v.obf, env: v.env}
+	case "builtins.dict":
+		v := arg(0, "")
+		return value{env: v.env}
+	case "builtins.map":
+		f := arg(0, "")
+		l := arg(1, "")
+		if f.qual == "builtins.chr" && l.isList {
+			out := value{isList: true, obf: true}
+			for _, e := range l.list {
+				if !e.isNum || e.num < 0 || e.num >= 0x110000 {
+					return value{obf: true}
+				}
+				out.list = append(out.list, value{isStr: true, str: string(rune(e.num)), obf: true})
+			}
+			return out
+		}
+		return value{obf: f.qual == "builtins.chr"}
+	case "builtins.reversed":
+		v := arg(0, "")
+		if v.isStr {
+			return value{isStr: true, str: reverseString(v.str), obf: true}
+		}
+	case "builtins.compile":
+		v := arg(0, "source")
+		return value{code: true, isStr: v.isStr, str: v.str, decoded: v.decoded}
+	case "marshal.loads", "marshal.load":
+		return value{code: true, decoded: q}
+	}
+	if decoders[q] {
+		in := arg(0, "")
+		out := value{decoded: q}
+		if in.isStr {
+			if s, ok := decodeConst(q, in.str, arg(1, "encoding")); ok {
+				out.isStr, out.str = true, s
+			}
+		}
+		return out
+	}
+	if q == "" || q == "<dynamic>" {
+		return value{dynamic: cv.dynamic}
+	}
+	v := value{qual: q + "()", dynamic: cv.dynamic}
+	if strings.HasPrefix(q, "socket.") || q == "socket.socket().accept" {
+		v.socket = true
+	}
+	if q == "os.environ.copy" || q == "os.environ.items" {
+		v.env = true
+	}
+	return v
+}
+
+// strMethod evaluates a method call on a constant string.
+func (a *analyzer) strMethod(obj value, m string, pos []int32, kw map[string]int32, sc *scope, d int) (value, bool) {
+	arg := func(i int) value { return a.eval(argNode(pos, kw, i, ""), sc, d+1) }
+	keep := func(s string) value {
+		return value{isStr: true, str: s, decoded: obj.decoded, obf: obj.obf}
+	}
+	switch m {
+	case "decode", "encode", "strip", "rstrip", "lstrip":
+		if m == "decode" {
+			if enc := arg(0); enc.isStr {
+				if s, ok := decodeConst("codecs.decode", obj.str, enc); ok {
+					return value{isStr: true, str: s, decoded: "codecs.decode", obf: obj.obf}, true
+				}
+			}
+		}
+		if strings.HasSuffix(m, "strip") {
+			return keep(strings.TrimSpace(obj.str)), true
+		}
+		return keep(obj.str), true
+	case "lower":
+		return keep(strings.ToLower(obj.str)), true
+	case "upper":
+		return keep(strings.ToUpper(obj.str)), true
+	case "replace":
+		o, nw := arg(0), arg(1)
+		if o.isStr && nw.isStr {
+			v := keep(strings.ReplaceAll(obj.str, o.str, nw.str))
+			v.obf = true
+			return v, true
+		}
+	case "join":
+		l := arg(0)
+		if l.isList {
+			parts := make([]string, 0, len(l.list))
+			for _, e := range l.list {
+				if !e.isStr {
+					return value{obf: true, decoded: l.decoded}, true
+				}
+				parts = append(parts, e.str)
+			}
+			return value{isStr: true, str: strings.Join(parts, obj.str), obf: true, decoded: l.decoded}, true
+		}
+		return value{obf: l.obf, decoded: l.decoded}, true
+	case "format":
+		return value{decoded: obj.decoded}, true
+	}
+	return value{}, false
+}

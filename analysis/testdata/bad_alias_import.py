@@ -1,0 +1,3 @@
+# expect: CDN201
+import os as o
+o.system('id')

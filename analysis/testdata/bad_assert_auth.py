@@ -1,0 +1,4 @@
+# expect: CDN703
+def delete(user):
+    assert user.is_admin
+    return True

@@ -1,0 +1,4 @@
+# expect: CDN201
+import os
+f = os.system
+f('id')

@@ -1,0 +1,4 @@
+# expect: CDN005
+access = 'user'
+if access != 'none‮ ⁦# admin⁩ ⁦':
+    print('ok')

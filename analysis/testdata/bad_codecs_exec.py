@@ -1,0 +1,4 @@
+# expect: CDN106
+import codecs
+payload = open('x').read()
+eval(codecs.decode(payload, 'rot13'))

@@ -1,0 +1,3 @@
+# expect: CDN105 CDN201
+import os
+os.__dict__['system']('id')

@@ -1,0 +1,2 @@
+# expect: CDN103 CDN201
+__import__('os').system('id')

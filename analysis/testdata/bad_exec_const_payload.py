@@ -1,0 +1,2 @@
+# expect: CDN108 CDN201
+exec("import os; os.system('id')")

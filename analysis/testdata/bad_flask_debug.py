@@ -1,0 +1,4 @@
+# expect: CDN704 CDN604
+from flask import Flask
+app = Flask(__name__)
+app.run(host='0.0.0.0', debug=True)

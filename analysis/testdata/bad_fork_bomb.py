@@ -1,0 +1,4 @@
+# expect: CDN207 CDN206
+import os
+while True:
+    os.fork()

@@ -1,0 +1,3 @@
+# expect: CDN201
+from os import system as s
+s('uname -a')

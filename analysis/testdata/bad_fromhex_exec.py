@@ -1,0 +1,2 @@
+# expect: CDN106 CDN201
+exec(bytes.fromhex('696d706f7274206f733b6f732e73797374656d282769642729').decode())

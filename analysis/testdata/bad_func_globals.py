@@ -1,0 +1,4 @@
+# expect: CDN107
+def f():
+    pass
+b = f.__globals__['__builtins__']

@@ -1,0 +1,4 @@
+# expect: CDN104
+import os, sys
+name = sys.argv[1]
+getattr(os, name)('id')

@@ -1,0 +1,2 @@
+# expect: CDN107
+x = getattr(object, '__subclasses__')()

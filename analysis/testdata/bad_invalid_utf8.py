@@ -1,0 +1,3 @@
+# expect: CDN003
+import os
+x = 'ÿþ'

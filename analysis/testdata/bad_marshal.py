@@ -1,0 +1,3 @@
+# expect: CDN302
+import marshal
+marshal.loads(open('c', 'rb').read())

@@ -1,0 +1,4 @@
+# expect: CDN503
+import tempfile
+name = tempfile.mktemp()
+open('/tmp/cache.txt', 'w').write('x')

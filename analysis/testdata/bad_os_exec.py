@@ -1,0 +1,3 @@
+# expect: CDN204 CDN205
+import os
+os.execv('/bin/sh', ['sh'])

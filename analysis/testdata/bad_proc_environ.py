@@ -1,0 +1,2 @@
+# expect: CDN505
+data = open('/proc/1/environ', 'rb').read()

@@ -1,0 +1,3 @@
+# expect: CDN205
+import pty
+pty.spawn('/bin/bash')

@@ -1,0 +1,3 @@
+# expect: CDN002
+import sys
+exec sys.stdin.read()

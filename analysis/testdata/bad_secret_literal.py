@@ -1,0 +1,3 @@
+# expect: CDN502
+AWS_KEY = 'AKIAIOSFODNN7EXAMPLE'
+api_key = 'q8Z3vX9kP2mL7nR4tY6wB1cF5hJ0dS3g'

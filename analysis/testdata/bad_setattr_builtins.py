@@ -1,0 +1,3 @@
+# expect: CDN104
+import builtins, sys
+setattr(builtins, sys.argv[1], print)

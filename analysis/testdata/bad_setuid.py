@@ -1,0 +1,4 @@
+# expect: CDN209
+import os
+os.setuid(0)
+os.chroot('/')

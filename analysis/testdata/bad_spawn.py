@@ -1,0 +1,3 @@
+# expect: CDN204
+import os
+os.spawnlp(os.P_WAIT, 'ls', 'ls')

@@ -1,0 +1,3 @@
+# expect: CDN202
+from subprocess import *
+Popen('ls | wc', shell=True)

@@ -1,0 +1,3 @@
+# expect: CDN205
+import subprocess
+subprocess.call(['/bin/bash', '-c', 'id'])

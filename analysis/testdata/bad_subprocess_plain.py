@@ -1,0 +1,3 @@
+# expect: CDN203
+import subprocess
+subprocess.run(["git", "status"], check=True)

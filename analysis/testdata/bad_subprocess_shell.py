@@ -1,0 +1,3 @@
+# expect: CDN202
+import subprocess
+subprocess.run('ls ' + input(), shell=True)

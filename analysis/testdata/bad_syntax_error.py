@@ -1,0 +1,5 @@
+# expect: CDN002 CDN201
+import os
+os.system('id')
+def f(:
+    pass

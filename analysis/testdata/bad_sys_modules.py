@@ -1,0 +1,3 @@
+# expect: CDN201
+import sys
+sys.modules['os'].system('id')

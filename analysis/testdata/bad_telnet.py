@@ -1,0 +1,3 @@
+# expect: CDN605
+import telnetlib
+t = telnetlib.Telnet('host.example')

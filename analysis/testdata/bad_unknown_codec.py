@@ -1,0 +1,3 @@
+# expect: CDN003
+# -*- coding: rot13 -*-
+vzcbeg bf

@@ -1,0 +1,3 @@
+# expect: CDN105
+import os, sys
+vars(os)[sys.argv[1]]('id')

@@ -1,0 +1,4 @@
+# expect: CDN201
+import os
+if (run := os.system):
+    run('id')

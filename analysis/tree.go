@@ -1,0 +1,300 @@
+package analysis
+
+// The tree-sitter tree is copied once into a Go slice of nodes (one cursor
+// walk, a handful of cgo calls per node) and closed at once; every rule then
+// works on the Go copy. Positions are byte offsets; lines and columns are
+// computed from a line table only for the nodes that end up in findings.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	sitter "github.com/tree-sitter/go-tree-sitter"
+	python "github.com/tree-sitter/tree-sitter-python/bindings/go"
+)
+
+// none marks an absent node index.
+const none = -1
+
+type node struct {
+	kind   uint16 // tree-sitter kind id; name via kindNames
+	field  uint16 // field id in the parent (0: none)
+	named  bool
+	start  uint32
+	end    uint32
+	parent int32
+	first  int32 // first child
+	next   int32 // next sibling
+}
+
+type tree struct {
+	nodes     []node
+	src       []byte
+	lines     []int // byte offset of each line start
+	hasError  bool
+	maxDepth  int
+	errorSpan int // bytes covered by ERROR nodes
+}
+
+var (
+	langOnce  sync.Once
+	lang      *sitter.Language
+	kindNames []string
+	kindNamed []bool
+	fieldName []string
+	parsers   sync.Pool
+)
+
+func language() *sitter.Language {
+	langOnce.Do(func() {
+		lang = sitter.NewLanguage(python.Language())
+		n := int(lang.NodeKindCount())
+		kindNames = make([]string, n)
+		kindNamed = make([]bool, n)
+		for i := 0; i < n; i++ {
+			kindNames[i] = lang.NodeKindForId(uint16(i))
+			kindNamed[i] = lang.NodeKindIsNamed(uint16(i))
+		}
+		fc := int(lang.FieldCount())
+		fieldName = make([]string, fc+1)
+		for i := 1; i <= fc; i++ {
+			fieldName[i] = lang.FieldNameForId(uint16(i))
+		}
+	})
+	return lang
+}
+
+func getParser() (*sitter.Parser, error) {
+	if p, ok := parsers.Get().(*sitter.Parser); ok {
+		return p, nil
+	}
+	p := sitter.NewParser()
+	if err := p.SetLanguage(language()); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("tree-sitter python: %w", err)
+	}
+	return p, nil
+}
+
+// errParseCancelled means tree-sitter stopped before the end of the input
+// (time bound or cancelled context).
+var errParseCancelled = errors.New("parse did not finish")
+
+// parse parses src (UTF-8) and copies the tree. The parser goes back to the
+// pool; the C tree is closed before parse returns.
+func parse(ctx context.Context, src []byte) (*tree, error) {
+	p, err := getParser()
+	if err != nil {
+		return nil, err
+	}
+	// ParseCtx in go-tree-sitter v0.25.0 dereferences a nil cancellation
+	// flag, and Parse hands tree-sitter the whole rest of the text on every
+	// read (a C copy each time): parse in bounded chunks under the C
+	// parser's own time bound instead.
+	timeout := uint64(DefaultTimeout / time.Microsecond)
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		if left <= 0 {
+			parsers.Put(p)
+			return nil, fmt.Errorf("%w: %w", errParseCancelled, context.DeadlineExceeded)
+		}
+		timeout = uint64(left / time.Microsecond)
+	}
+	p.SetTimeoutMicros(timeout)
+	const chunk = 64 << 10
+	ts := p.ParseWithOptions(func(i int, _ sitter.Point) []byte {
+		if i >= len(src) {
+			return nil
+		}
+		return src[i:min(i+chunk, len(src))]
+	}, nil, nil)
+	if ts == nil {
+		// A cancelled parse leaves the parser mid-way; reset before reuse.
+		p.Reset()
+		parsers.Put(p)
+		return nil, fmt.Errorf("%w: %w", errParseCancelled, context.DeadlineExceeded)
+	}
+	parsers.Put(p)
+	defer ts.Close()
+	t := &tree{src: src}
+	t.copyFrom(ts)
+	t.lines = lineStarts(src)
+	return t, nil
+}
+
+func (t *tree) copyFrom(ts *sitter.Tree) {
+	root := ts.RootNode()
+	t.hasError = root.HasError()
+	c := root.Walk()
+	defer c.Close()
+	t.nodes = make([]node, 0, len(t.src)/3+16)
+	// stack of (node index, last child index) along the cursor's path.
+	type frame struct{ idx, last int32 }
+	stack := []frame{}
+	errorDepth := 0
+	errStack := []bool{}
+	for {
+		n := c.Node()
+		kid := n.KindId()
+		idx := int32(len(t.nodes))
+		nd := node{
+			kind:   kid,
+			field:  c.FieldId(),
+			start:  uint32(n.StartByte()),
+			end:    uint32(n.EndByte()),
+			parent: none,
+			first:  none,
+			next:   none,
+		}
+		if int(kid) < len(kindNamed) {
+			nd.named = kindNamed[kid]
+		}
+		isErr := kid == 0xFFFF || (nd.start == nd.end && n.IsMissing())
+		if kid == 0xFFFF && errorDepth == 0 {
+			t.errorSpan += int(nd.end - nd.start)
+		}
+		if len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			nd.parent = top.idx
+			if top.last == none {
+				t.nodes[top.idx].first = idx
+			} else {
+				t.nodes[top.last].next = idx
+			}
+			top.last = idx
+		}
+		if isErr {
+			t.hasError = true
+		}
+		t.nodes = append(t.nodes, nd)
+		if c.GotoFirstChild() {
+			stack = append(stack, frame{idx, none})
+			if kid == 0xFFFF {
+				errorDepth++
+			}
+			errStack = append(errStack, kid == 0xFFFF)
+			if len(stack) > t.maxDepth {
+				t.maxDepth = len(stack)
+			}
+			continue
+		}
+		for !c.GotoNextSibling() {
+			if !c.GotoParent() {
+				return
+			}
+			if errStack[len(errStack)-1] {
+				errorDepth--
+			}
+			errStack = errStack[:len(errStack)-1]
+			stack = stack[:len(stack)-1]
+		}
+	}
+}
+
+func lineStarts(src []byte) []int {
+	ls := []int{0}
+	for i, b := range src {
+		if b == '\n' {
+			ls = append(ls, i+1)
+		}
+	}
+	return ls
+}
+
+// kind returns the kind name of node i ("ERROR" for errors).
+func (t *tree) kind(i int32) string {
+	if i < 0 {
+		return ""
+	}
+	k := t.nodes[i].kind
+	if k == 0xFFFF {
+		return "ERROR"
+	}
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return ""
+}
+
+func (t *tree) fieldOf(i int32) string {
+	f := t.nodes[i].field
+	if int(f) < len(fieldName) {
+		return fieldName[f]
+	}
+	return ""
+}
+
+// child returns the first child of i in field name, or none.
+func (t *tree) child(i int32, field string) int32 {
+	if i < 0 {
+		return none
+	}
+	for c := t.nodes[i].first; c != none; c = t.nodes[c].next {
+		if t.fieldOf(c) == field {
+			return c
+		}
+	}
+	return none
+}
+
+// namedChildren lists the named children of i.
+func (t *tree) namedChildren(i int32) []int32 {
+	var out []int32
+	if i < 0 {
+		return nil
+	}
+	for c := t.nodes[i].first; c != none; c = t.nodes[c].next {
+		if t.nodes[c].named {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (t *tree) text(i int32) string {
+	if i < 0 {
+		return ""
+	}
+	n := t.nodes[i]
+	return string(t.src[n.start:n.end])
+}
+
+// pos turns a byte offset into a 1-based line and 1-based column counted in
+// characters.
+func (t *tree) pos(off uint32) (line, col int) {
+	l := sort.Search(len(t.lines), func(k int) bool { return t.lines[k] > int(off) }) - 1
+	if l < 0 {
+		l = 0
+	}
+	start := t.lines[l]
+	o := int(off)
+	if o > len(t.src) {
+		o = len(t.src)
+	}
+	return l + 1, utf8.RuneCount(t.src[start:o]) + 1
+}
+
+// lineText returns line number l (1-based) without its newline.
+func (t *tree) lineText(l int) string {
+	if l < 1 || l > len(t.lines) {
+		return ""
+	}
+	s := t.lines[l-1]
+	e := len(t.src)
+	if l < len(t.lines) {
+		e = t.lines[l] - 1
+	}
+	if e < s {
+		e = s
+	}
+	b := t.src[s:e]
+	if len(b) > 200 {
+		b = b[:200]
+	}
+	return string(b)
+}
