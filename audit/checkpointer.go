@@ -74,12 +74,16 @@ func (l *Log) latestCheckpoint() (Checkpoint, error) {
 // witness. It does nothing if the newest checkpoint already covers every
 // record.
 func (l *Log) Checkpoint(ctx context.Context) error {
+	return l.checkpoint(ctx, false)
+}
+
+func (l *Log) checkpoint(ctx context.Context, closing bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := l.usable(); err != nil {
+	if err := l.usableFor(closing); err != nil {
 		return err
 	}
 	if err := flock(l.lockf, true); err != nil {
@@ -91,6 +95,15 @@ func (l *Log) Checkpoint(ctx context.Context) error {
 	}
 	if uerr := flock(l.lockf, false); err == nil && uerr != nil {
 		err = uerr
+	}
+	// The witness copy waits for nothing of ours: other processes may
+	// append meanwhile. This one is sent before Checkpoint returns.
+	if w := l.pendingWitness; w != nil && err == nil {
+		l.pendingWitness = nil
+		err = sendWitness(l.opts.Witness, w.c, w.msg)
+		if err != nil {
+			err = fmt.Errorf("witness %s: %w", l.opts.Witness, err)
+		}
 	}
 	if err == nil && l.bgErr != nil {
 		err, l.bgErr = l.bgErr, nil
@@ -148,11 +161,29 @@ func (l *Log) checkpointLocked() error {
 	}
 	l.lastCP = c
 	if l.opts.Witness != "" {
-		if err := sendWitness(l.opts.Witness, c, msg); err != nil {
-			return fmt.Errorf("witness %s: %w", l.opts.Witness, err)
-		}
+		l.pendingWitness = &witnessCopy{c, msg}
 	}
 	return nil
+}
+
+// witnessCopy is a checkpoint waiting to be copied to the witness.
+type witnessCopy struct {
+	c   Checkpoint
+	msg []byte
+}
+
+// witnessLoop copies the checkpoints that appends signed to the witness,
+// in order, off the append path: a slow witness command must not stall
+// runs. Errors go to OnError and the next Checkpoint or Close.
+func (l *Log) witnessLoop() {
+	defer l.witnessDone.Done()
+	for w := range l.witnessQ {
+		if err := sendWitness(l.opts.Witness, w.c, w.msg); err != nil {
+			l.mu.Lock()
+			l.noteBackground(fmt.Errorf("witness %s: %w", l.opts.Witness, err))
+			l.mu.Unlock()
+		}
+	}
 }
 
 // writeAtomic writes name in dir through a temporary file and rename.

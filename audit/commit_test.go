@@ -49,3 +49,48 @@ func TestClosedLog(t *testing.T) {
 		t.Fatalf("append after close: %v", err)
 	}
 }
+
+// Appends racing with Close either land or fail with ErrClosed; the log
+// verifies and every acknowledged record is in it.
+func TestCloseRacingAppends(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "audit")
+	wdir := t.TempDir()
+	opts := testOptions(t, dir)
+	opts.CheckpointEvery = 3
+	opts.Witness = wdir
+	l, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acked atomic.Int64
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for {
+				_, err := l.Append(context.Background(), endRecord("race", "ok"))
+				if errors.Is(err, ErrClosed) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				acked.Add(1)
+			}
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+	vo := pinnedKey(t, dir)
+	vo.Witness = wdir
+	rep := mustVerify(t, dir, vo)
+	if !rep.Clean() || rep.Records != acked.Load() || rep.Sealed != rep.Records {
+		t.Fatalf("%d records (%d sealed), %d acknowledged: %v", rep.Records, rep.Sealed, acked.Load(), rep.Findings)
+	}
+}

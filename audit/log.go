@@ -55,6 +55,13 @@ type Log struct {
 	commit *committer
 	stop   chan struct{}
 	done   sync.WaitGroup
+
+	pendingWitness *witnessCopy // signed under the lock, sent after it
+	witnessQ       chan *witnessCopy
+	wqMu           sync.Mutex // guards sends on witnessQ against its close
+	wqClosed       bool
+	witnessDone    sync.WaitGroup
+	closing        bool // Close has begun: no more appends
 }
 
 // Open opens (creating if needed) the log in opts.Dir, repairing a torn
@@ -88,6 +95,9 @@ func Open(opts Options) (*Log, error) {
 	if opts.Fsync == policy.FsyncGroup {
 		l.commit = newCommitter(l.syncFiles, opts.GroupDelay)
 	}
+	l.witnessQ = make(chan *witnessCopy, 16)
+	l.witnessDone.Add(1)
+	go l.witnessLoop()
 	// Seal what a previous process left unsealed (a crash, a repair).
 	if l.n > l.lastCP.Size {
 		if err := l.Checkpoint(context.Background()); err != nil {
@@ -380,7 +390,12 @@ func (l *Log) Append(ctx context.Context, rec Record) (Entry, error) {
 	if cpErr != nil {
 		l.noteBackground(cpErr)
 	}
+	w := l.pendingWitness
+	l.pendingWitness = nil
 	l.mu.Unlock()
+	if w != nil {
+		l.queueWitness(w)
+	}
 	if err != nil {
 		return Entry{}, err
 	}
@@ -392,8 +407,11 @@ func (l *Log) Append(ctx context.Context, rec Record) (Entry, error) {
 	return ent, nil
 }
 
-func (l *Log) usable() error {
-	if l.closed {
+func (l *Log) usable() error { return l.usableFor(false) }
+
+// usableFor is usable; closing lets Close's own final checkpoint through.
+func (l *Log) usableFor(closing bool) error {
+	if l.closed || l.closing && !closing {
 		return ErrClosed
 	}
 	if l.failed != nil {
@@ -530,17 +548,26 @@ func (l *Log) noteBackground(err error) {
 	}
 }
 
-// Close writes a final checkpoint, flushes and closes the log.
+// Close writes a final checkpoint, flushes and closes the log. Appends
+// racing with Close fail with ErrClosed.
 func (l *Log) Close() error {
 	l.mu.Lock()
-	if l.closed {
+	if l.closed || l.closing {
 		l.mu.Unlock()
 		return nil
 	}
+	l.closing = true
 	l.mu.Unlock()
 	close(l.stop)
 	l.done.Wait()
-	err := l.Checkpoint(context.Background())
+	err := l.checkpoint(context.Background(), true)
+	l.wqMu.Lock()
+	if l.witnessQ != nil && !l.wqClosed {
+		l.wqClosed = true
+		close(l.witnessQ)
+	}
+	l.wqMu.Unlock()
+	l.witnessDone.Wait()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
@@ -555,6 +582,22 @@ func (l *Log) Close() error {
 	}
 	l.closeFiles()
 	return err
+}
+
+// queueWitness hands a signed checkpoint to the witness goroutine (or,
+// once it stopped, sends it here).
+func (l *Log) queueWitness(w *witnessCopy) {
+	l.wqMu.Lock()
+	defer l.wqMu.Unlock()
+	if !l.wqClosed && l.witnessQ != nil {
+		l.witnessQ <- w
+		return
+	}
+	if err := sendWitness(l.opts.Witness, w.c, w.msg); err != nil {
+		l.mu.Lock()
+		l.noteBackground(fmt.Errorf("witness %s: %w", l.opts.Witness, err))
+		l.mu.Unlock()
+	}
 }
 
 func (l *Log) closeFiles() {

@@ -78,6 +78,20 @@ var ErrNotVerified = errors.New("audit log does not verify; nothing pruned")
 // the tree needs so verify still recomputes every later root. It returns
 // the names of the deleted segments.
 func (l *Log) Prune(ctx context.Context, before time.Time) ([]string, error) {
+	removed, err := l.prune(ctx, before)
+	l.mu.Lock()
+	w := l.pendingWitness
+	l.pendingWitness = nil
+	l.mu.Unlock()
+	if w != nil {
+		if werr := sendWitness(l.opts.Witness, w.c, w.msg); err == nil && werr != nil {
+			err = fmt.Errorf("witness %s: %w", l.opts.Witness, werr)
+		}
+	}
+	return removed, err
+}
+
+func (l *Log) prune(ctx context.Context, before time.Time) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

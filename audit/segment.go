@@ -75,8 +75,10 @@ func tailOf(f *os.File, size int64) (cut int64, line []byte, err error) {
 		pos -= n
 		buf = append(b, buf...)
 		nl = bytes.LastIndexByte(buf, '\n')
-		if int64(len(buf)) > 2*maxLine+chunk && nl < 0 {
-			break
+		if int64(len(buf)) > maxLine+chunk && nl < 0 && pos > 0 {
+			// No record is this long: not a torn record but damage.
+			// Cutting it would destroy evidence; refuse.
+			return 0, nil, fmt.Errorf("%w: no line end in the last %d bytes", ErrCorrupt, len(buf))
 		}
 	}
 	if nl < 0 {
