@@ -481,3 +481,42 @@ func TestUnprivileged(t *testing.T) {
 		}
 	}
 }
+
+// TestFDCloneInto spawns a child straight into the group's v2 directory
+// with clone3 CLONE_INTO_CGROUP; NeedsPlace says whether v1 hierarchies
+// still need a move.
+func TestFDCloneInto(t *testing.T) {
+	m := open(t)
+	if !m.HasV2() {
+		t.Skip("no cgroup v2 hierarchy mounted")
+	}
+	g := create(t, m, "fd", Limits{})
+	fd, err := g.FD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	cmd := exec.Command("/bin/sleep", "60")
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "0::/") || !strings.Contains(string(b), "/"+testParent+"/"+g.Name()+"\n") {
+		t.Errorf("child not born in the v2 group:\n%s", b)
+	}
+	v1 := false
+	for _, d := range g.dirs {
+		v1 = v1 || !d.h.v2
+	}
+	if g.NeedsPlace() != v1 {
+		t.Errorf("NeedsPlace = %v with v1 hierarchies %v", g.NeedsPlace(), v1)
+	}
+	if err := g.Kill(); err != nil {
+		t.Fatal(err)
+	}
+}
