@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 func helperAppend(dir string) int {
 	n, _ := strconv.Atoi(os.Getenv("CORDON_AUDIT_HELPER_N"))
 	l, err := Open(Options{Dir: dir, KeyName: "cordon.audit/test", Fsync: policy.FsyncGroup,
-		CheckpointEvery: 50, CheckpointInterval: time.Hour, GroupDelay: time.Millisecond})
+		CheckpointEvery: 50, CheckpointInterval: time.Hour, GroupDelay: time.Millisecond, RotateSize: 8000})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -76,7 +76,9 @@ func TestConcurrentWriters(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l, err := Open(testOptions(t, dir))
+			opts := testOptions(t, dir)
+			opts.RotateSize = 8000
+			l, err := Open(opts)
 			if err != nil {
 				errs <- err
 				return
@@ -111,5 +113,17 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 	if want := int64(3 + (procs+goroutines)*per); rep.Records != want {
 		t.Fatalf("%d records, want %d", rep.Records, want)
+	}
+	if rep.Segments < 10 {
+		t.Fatalf("%d segments: rotation did not happen under concurrency", rep.Segments)
+	}
+	err = ReadRecords(dir, func(i int64, rec Record) error {
+		if rec.Kind == KindLogRepaired {
+			return fmt.Errorf("record %d: a repair without a crash: %+v", i, rec.Repair)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -100,3 +100,38 @@ func readAll(t *testing.T, dir string) []Record {
 	}
 	return out
 }
+
+// A crash right after rotation leaves an empty (or torn) new segment: the
+// next open continues in it and the log verifies.
+func TestCrashDuringRotation(t *testing.T) {
+	for _, tail := range []string{"", `{"i":9,"t":"2026-`} {
+		dir := writeLog(t, 9, func(o *Options) { o.RotateSize = 1500 })
+		segs, _ := listSegments(dir)
+		last := segs[len(segs)-1]
+		// What a writer that died after creating the next segment left.
+		if err := os.WriteFile(filepath.Join(dir, segName(9)), []byte(tail), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		l, err := Open(testOptions(t, dir))
+		if err != nil {
+			t.Fatalf("tail %q: %v", tail, err)
+		}
+		e, err := l.Append(context.Background(), startRecord("after"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		want := int64(9)
+		if tail != "" {
+			want = 10 // after the log-repaired record
+		}
+		if e.Index != want {
+			t.Fatalf("tail %q: appended at %d, want %d (last segment before: %s)", tail, e.Index, want, last.Name)
+		}
+		if rep := mustVerify(t, dir, pinnedKey(t, dir)); !rep.Clean() {
+			t.Fatalf("tail %q: %v", tail, rep.Findings)
+		}
+	}
+}

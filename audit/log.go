@@ -226,6 +226,23 @@ func (l *Log) reload() (*Repair, error) {
 		}
 		n = idx + 1
 	}
+	if lastLine == nil && len(segs) > 1 {
+		// A fresh segment (rotation just happened, or a writer died
+		// right after it): the last record is the previous segment's.
+		prev := segs[len(segs)-2]
+		pf, err := os.Open(filepath.Join(dir, prev.Name))
+		if err != nil {
+			return nil, fmt.Errorf("opening segment: %w", err)
+		}
+		pst, err := pf.Stat()
+		if err == nil {
+			_, lastLine, err = tailOf(pf, pst.Size())
+		}
+		pf.Close()
+		if err != nil {
+			return nil, fmt.Errorf("segment %s: %w", prev.Name, err)
+		}
+	}
 	if l.segStart.IsZero() && cut > 0 {
 		l.segStart = l.segFirstTime()
 	}
