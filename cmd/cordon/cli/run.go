@@ -1,0 +1,151 @@
+package cli
+
+// `cordon run`: run one script in the sandbox. Output is streamed live;
+// --json prints exactly the Result object instead; the exit code follows
+// the status (Status.ExitCode).
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cordonsec/cordon"
+	"github.com/cordonsec/cordon/policy"
+)
+
+const runUsage = `Usage:
+    cordon run [--policy FILE] [--file PATH]... [--json] [-v] SCRIPT [-- ARGS...]
+
+Runs the Python script SCRIPT in a kernel-enforced sandbox: new user, pid,
+mount, network, ipc, uts and cgroup namespaces, a fresh root holding only
+the interpreter's runtime and a writable work dir, seccomp, Landlock,
+cgroup limits and rlimits. Its stdin is passed through; its output is
+streamed live (up to the policy's output cap).
+
+The exit code is the script's own for exit-nonzero (1-99), 0 for ok, and
+for a status Cordon decides: timeout 124, cpu-limit 101, memory-limit 102,
+pids-limit 103, output-limit 104, file-size-limit 105, signaled 106,
+security-violation 107, rejected 108, internal-error 125.
+
+Flags:
+    --policy FILE  the policy (default: the strict built-in policy)
+    --file PATH    copy PATH into the work dir next to the script (repeatable)
+    --json         print the result as JSON on stdout instead of the output
+    -v             print a short summary of the run on stderr
+
+Examples:
+    cordon run hello.py
+    cordon run --file data.csv report.py -- --month 2026-11
+    cordon run --json job.py < input.txt
+`
+
+func init() {
+	register(&command{
+		name:    "run",
+		summary: "run a script in the sandbox",
+		run:     runRun,
+	})
+}
+
+type fileList []string
+
+func (f *fileList) String() string     { return strings.Join(*f, ",") }
+func (f *fileList) Set(s string) error { *f = append(*f, s); return nil }
+
+func runRun(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() { fmt.Fprint(env.Stderr, runUsage) }
+	policyFile := fs.String("policy", "", "policy file")
+	var files fileList
+	fs.Var(&files, "file", "input file")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	verbose := fs.Bool("v", false, "print a summary")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usagef("run", "%v", err)
+	}
+	if fs.NArg() == 0 {
+		return usagef("run", "no script given")
+	}
+	script, scriptArgs := fs.Arg(0), fs.Args()[1:]
+	if len(scriptArgs) > 0 && scriptArgs[0] == "--" {
+		scriptArgs = scriptArgs[1:]
+	} else if len(scriptArgs) > 0 {
+		return usagef("run", "arguments for the script go after --: %q", scriptArgs[0])
+	}
+	pol := policy.Default()
+	if *policyFile != "" {
+		p, err := loadPolicyFile(*policyFile)
+		if err != nil {
+			return err
+		}
+		pol = p
+	}
+	ex, err := cordon.NewExecutor(cordon.Options{})
+	if err != nil {
+		return err
+	}
+	job := cordon.Job{Script: script, Args: scriptArgs, Files: files, Policy: pol, Stdin: env.Stdin}
+	if !*asJSON {
+		job.Stdout, job.Stderr = env.Stdout, env.Stderr
+	}
+	res, err := ex.Run(ctx, job)
+	if errors.Is(err, cordon.ErrBadInput) {
+		return err
+	}
+	if err != nil && res.Status == "" {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	}
+	if *verbose {
+		runSummary(env.Stderr, &res)
+	}
+	if res.Status == cordon.StatusInternalError && !*asJSON {
+		errorf(env, "%s", res.Error)
+	}
+	return exitCode(res.Status.ExitCode(res.ExitCode))
+}
+
+// runSummary prints a few lines about the run.
+func runSummary(w io.Writer, r *cordon.Result) {
+	fmt.Fprintf(w, "cordon: run %s: %s", r.ID, r.Status)
+	if r.Signal != "" {
+		fmt.Fprintf(w, " (signal %s)", r.Signal)
+	} else if r.ExitCode > 0 {
+		fmt.Fprintf(w, " (exit %d)", r.ExitCode)
+	}
+	fmt.Fprintf(w, ", wall %d ms, cpu %d+%d ms, peak memory %s\n",
+		r.Usage.WallMS, r.Usage.CPUUserMS, r.Usage.CPUSysMS, policy.FormatSize(r.Usage.PeakMemoryBytes))
+	var on, deg []string
+	for _, l := range policy.Layers {
+		switch r.Layers[l] {
+		case cordon.LayerActive:
+			on = append(on, string(l))
+		case cordon.LayerDegraded:
+			deg = append(deg, string(l))
+		}
+	}
+	fmt.Fprintf(w, "cordon: layers active: %s\n", strings.Join(on, " "))
+	if len(deg) > 0 {
+		fmt.Fprintf(w, "cordon: layers degraded: %s\n", strings.Join(deg, " "))
+	}
+	for _, e := range r.Events {
+		fmt.Fprintf(w, "cordon: event %s: %s\n", e.Type, e.Message)
+	}
+	if r.Truncated.Stdout || r.Truncated.Stderr {
+		fmt.Fprintf(w, "cordon: output truncated (stdout %v, stderr %v)\n", r.Truncated.Stdout, r.Truncated.Stderr)
+	}
+}

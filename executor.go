@@ -1,0 +1,160 @@
+// Package cordon is the library face of Cordon: an [Executor] runs a [Job]
+// (a Python script, its arguments, input files and stdin, under a policy)
+// in a kernel-enforced sandbox and returns a [Result].
+//
+//	ex, err := cordon.NewExecutor(cordon.Options{})
+//	res, err := ex.Run(ctx, cordon.Job{Script: "hello.py"})
+//	fmt.Println(res.Status, res.Stdout)
+//
+// A sandbox can be built before its job is known ([Executor.Prepare]) and
+// handed the job later ([Prepared.Run]); a warm pool builds on that.
+package cordon
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cordonsec/cordon/policy"
+)
+
+// Errors callers branch on.
+var (
+	// ErrBadInput: the job cannot run as given (missing, unreadable,
+	// binary or directory script, colliding file names); nothing started.
+	ErrBadInput = errors.New("bad job input")
+	// ErrPolicyMismatch: a prepared sandbox was handed a job with another
+	// policy.
+	ErrPolicyMismatch = errors.New("job policy differs from the prepared sandbox's")
+	// ErrUsed: a prepared sandbox runs one job only.
+	ErrUsed = errors.New("prepared sandbox already used")
+)
+
+// Options configure an Executor. The zero value is the normal case.
+type Options struct {
+	// HostUID and HostGID are the host ids the sandbox's uid maps to. Zero
+	// means the default: the caller's own ids, or for root an unprivileged
+	// id no account uses (sandbox.DefaultHostID). Host root is refused.
+	HostUID, HostGID int
+	// CgroupParent names the project's cgroup directory under the
+	// supervisor's own group ("cordon" when empty).
+	CgroupParent string
+}
+
+// Job is one script to run.
+type Job struct {
+	// Script is the path of the script on the host; or Source holds its
+	// text and Name its file name in the work dir ("script.py" if empty).
+	Script string
+	Source []byte
+	Name   string
+	// Args follow the script on the interpreter's command line.
+	Args []string
+	// Stdin feeds the script's standard input (nil: empty).
+	Stdin io.Reader
+	// Files are host paths copied into the work dir under their base
+	// names, next to the script.
+	Files []string
+	// Env gives values to variables the policy passes
+	// (environment.pass), instead of the supervisor's own; any other name
+	// is refused.
+	Env map[string]string
+	// Policy is the effective policy (nil: policy.Default()).
+	Policy *policy.Policy
+	// Stdout and Stderr, when set, receive the output live as well (up to
+	// the output cap); Result keeps a copy either way.
+	Stdout, Stderr io.Writer
+}
+
+// Executor runs jobs. It is safe for concurrent use.
+type Executor struct {
+	opts Options
+
+	cgOnce sync.Once
+	cg     cgroupManager
+	cgErr  error
+}
+
+// NewExecutor returns an Executor. It cleans what supervisors that died
+// left behind (cgroups) lazily, on first use of cgroups.
+func NewExecutor(opts Options) (*Executor, error) {
+	if opts.HostUID < 0 || opts.HostGID < 0 {
+		return nil, fmt.Errorf("negative host id")
+	}
+	return &Executor{opts: opts}, nil
+}
+
+// Run runs job in a fresh sandbox and returns its result. An error means
+// the job could not be started for a reason of the caller's (ErrBadInput)
+// or the context ended before the run; everything else, including a layer
+// that cannot be applied, is a Result with its status.
+func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
+	pol := job.Policy
+	if pol == nil {
+		pol = policy.Default()
+	}
+	in, err := loadInput(&job, pol)
+	if err != nil {
+		return Result{}, err
+	}
+	p, res := e.prepare(ctx, pol)
+	if p == nil {
+		return res, ctx.Err()
+	}
+	return p.run(ctx, &job, in)
+}
+
+// Prepare builds a sandbox for policy pol (nil: the default) that waits
+// for its job: namespaces, root, cgroup placement are done; Prepared.Run
+// hands a job over. A setup failure is returned as an error wrapping the
+// result's message; call Close on a Prepared that will not run.
+func (e *Executor) Prepare(ctx context.Context, pol *policy.Policy) (*Prepared, error) {
+	if pol == nil {
+		pol = policy.Default()
+	}
+	p, res := e.prepare(ctx, pol)
+	if p == nil {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, &SetupError{Result: res}
+	}
+	return p, nil
+}
+
+// SetupError is returned by Prepare when the sandbox cannot be built; its
+// Result has status internal-error and says which layer failed.
+type SetupError struct{ Result Result }
+
+func (e *SetupError) Error() string { return e.Result.Error }
+
+// Run hands job over to the prepared sandbox. job.Policy must be nil or
+// equal (by hash) to the prepared one.
+func (p *Prepared) Run(ctx context.Context, job Job) (Result, error) {
+	if job.Policy != nil && job.Policy.Hash() != p.pol.Hash() {
+		return Result{}, ErrPolicyMismatch
+	}
+	in, err := loadInput(&job, p.pol)
+	if err != nil {
+		return Result{}, err
+	}
+	return p.run(ctx, &job, in)
+}
+
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// since returns milliseconds from t.
+func since(t time.Time) int64 { return time.Since(t).Milliseconds() }
+
+// hostEnv is the supervisor's environment, for environment.pass.
+var hostEnv = os.LookupEnv

@@ -1,0 +1,239 @@
+//go:build linux
+
+package cordon
+
+// Building a sandbox for a policy before its job is known: the interpreter,
+// the layers the policy requires (fail closed), the cgroup, the rlimits and
+// the stage-2 init, placed in its cgroup while it builds its root.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/cordonsec/cordon/interp"
+	"github.com/cordonsec/cordon/policy"
+	"github.com/cordonsec/cordon/sandbox"
+	"github.com/cordonsec/cordon/sandbox/cgroup"
+)
+
+// Headroom for the stage-2 init, which shares the run's cgroup and uid: its
+// Go runtime's threads and memory must not eat into the script's limits.
+const (
+	initPids   = 16
+	initMemory = 32 << 20
+)
+
+// Prepared is a sandbox built for a policy, waiting for its job. Run it
+// once, or Close it.
+type Prepared struct {
+	e      *Executor
+	pol    *policy.Policy
+	id     string
+	rt     *interp.Runtime
+	sb     *sandbox.Sandbox
+	group  *cgroup.Group
+	layers map[policy.Layer]LayerState
+	events []Event
+	used   atomic.Bool
+	closed sync.Once
+}
+
+type cgroupManager = *cgroup.Manager
+
+// cgroups opens the cgroup manager once, cleaning groups of dead
+// supervisors.
+func (e *Executor) cgroups() (*cgroup.Manager, error) {
+	e.cgOnce.Do(func() {
+		e.cg, e.cgErr = cgroup.Open(cgroup.Options{Parent: e.opts.CgroupParent})
+		if e.cgErr == nil {
+			_, _ = e.cg.CleanStale()
+		}
+	})
+	return e.cg, e.cgErr
+}
+
+func offLayers() map[policy.Layer]LayerState {
+	m := make(map[policy.Layer]LayerState, len(policy.Layers))
+	for _, l := range policy.Layers {
+		m[l] = LayerOff
+	}
+	return m
+}
+
+// internalError is the result of a run that never started.
+func internalError(id string, layers map[policy.Layer]LayerState, format string, a ...any) Result {
+	return Result{
+		ID: id, Status: StatusInternalError, ExitCode: -1,
+		Error: fmt.Sprintf(format, a...), Layers: layers,
+		Events: []Event{}, Findings: []Finding{},
+	}
+}
+
+func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, Result) {
+	id := newID()
+	layers := offLayers()
+	fail := func(format string, a ...any) (*Prepared, Result) {
+		return nil, internalError(id, layers, format, a...)
+	}
+	switch pol.Network.Mode {
+	case policy.NetworkNone:
+	default:
+		// Only "none" is enforced by this sandbox; the egress proxy for
+		// allowlist (and host mode) are not part of it.
+		return fail("layer network unavailable: network mode %q is not supported by this build (only none)", pol.Network.Mode)
+	}
+	rt, err := interp.ResolveContext(ctx, pol.Runtime.Interpreter)
+	if err != nil {
+		return fail("layer rootfs unavailable: interpreter: %v", err)
+	}
+	spec := sandbox.Spec{
+		ReadOnly:  append(append([]string(nil), rt.ReadOnlyPaths...), pol.Filesystem.ReadOnly...),
+		ReadWrite: append([]string(nil), pol.Filesystem.ReadWrite...),
+		TmpSize:   int64(pol.Limits.Tmp),
+		WorkSize:  int64(pol.Limits.Tmp) + int64(pol.Limits.FileSize),
+		Seccomp:   true,
+		HostUID:   -1, HostGID: -1,
+	}
+	if e.opts.HostUID != 0 || e.opts.HostGID != 0 {
+		spec.HostUID, spec.HostGID = e.opts.HostUID, e.opts.HostGID
+	}
+	for _, l := range rt.Symlinks {
+		spec.Symlinks = append(spec.Symlinks, sandbox.Symlink{Path: l.Path, Target: l.Target})
+	}
+	if err := checkDeny(pol, spec.ReadOnly[len(rt.ReadOnlyPaths):], spec.ReadWrite); err != nil {
+		return fail("%v", err)
+	}
+	var events []Event
+	degrade := func(l policy.Layer, why string) {
+		events = append(events, Event{Type: "layer-degraded", Message: fmt.Sprintf("%s: %s", l, why),
+			Detail: map[string]any{"layer": string(l)}})
+	}
+	if sandbox.LandlockABI() > 0 {
+		spec.Landlock = true
+	} else if pol.Isolation.MayDegrade(policy.LayerLandlock) {
+		degrade(policy.LayerLandlock, "the kernel has no Landlock; off (isolation.allow_degraded)")
+	} else {
+		return fail("layer landlock unavailable: the kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock)")
+	}
+
+	// cgroup: memory and pids are required unless the policy lets the
+	// layer degrade to rlimits.
+	cgState := LayerActive
+	var group *cgroup.Group
+	m, err := e.cgroups()
+	if err == nil {
+		for _, c := range []string{cgroup.Memory, cgroup.Pids} {
+			if cerr := m.Check(c); cerr != nil {
+				err = cerr
+				break
+			}
+		}
+	}
+	if err == nil {
+		group, err = m.Create("run-"+id, cgroup.Limits{
+			Memory: int64(pol.Limits.Memory) + initMemory,
+			Pids:   int64(pol.Limits.Processes) + initPids,
+		})
+	}
+	if err != nil {
+		if !pol.Isolation.MayDegrade(policy.LayerCgroup) {
+			return fail("layer cgroup unavailable: %v", err)
+		}
+		cgState = LayerDegraded
+		degrade(policy.LayerCgroup, fmt.Sprintf("%v; rlimits stand in (isolation.allow_degraded)", err))
+	}
+	spec.Rlimits = rlimits(pol, cgState == LayerActive)
+	if group != nil {
+		spec.Place = group.Place
+	}
+	sb, err := sandbox.Start(ctx, spec)
+	if err != nil {
+		if group != nil {
+			_ = group.Destroy()
+		}
+		var se *sandbox.SetupError
+		if errors.As(err, &se) && se.Layer != "" {
+			return fail("layer %s failed: %v", se.Layer, err)
+		}
+		return fail("sandbox: %v", err)
+	}
+	for _, l := range []policy.Layer{policy.LayerUserNS, policy.LayerPIDNS, policy.LayerMountNS,
+		policy.LayerNetNS, policy.LayerIPCNS, policy.LayerUTSNS, policy.LayerRootfs} {
+		layers[l] = LayerActive
+	}
+	layers[policy.LayerCgroup] = cgState
+	if cgState == LayerDegraded {
+		layers[policy.LayerCgroup] = LayerDegraded
+	}
+	return &Prepared{e: e, pol: pol, id: id, rt: rt, sb: sb, group: group, layers: layers, events: events}, Result{}
+}
+
+// checkDeny refuses policy paths inside a denied path (deny wins).
+func checkDeny(pol *policy.Policy, ro, rw []string) error {
+	for _, p := range append(append([]string(nil), ro...), rw...) {
+		for _, d := range pol.Filesystem.Deny {
+			if p == d || strings.HasPrefix(p, strings.TrimSuffix(d, "/")+"/") {
+				return fmt.Errorf("filesystem: %s is inside the denied path %s", p, d)
+			}
+		}
+	}
+	return nil
+}
+
+// rlimits turns the policy's limits into the interpreter's rlimits. With
+// the cgroup holding memory and tasks, RLIMIT_AS and RLIMIT_NPROC are
+// looser ceilings (so the cgroup's precise counters decide the status);
+// without it they are the limit.
+func rlimits(pol *policy.Policy, cgroupActive bool) []sandbox.Rlimit {
+	l := pol.Limits
+	cpu := uint64(math.Ceil(l.CPUTime.D().Seconds()))
+	if cpu < 1 {
+		cpu = 1
+	}
+	as := uint64(l.Memory)
+	nproc := uint64(l.Processes) + initPids
+	if cgroupActive {
+		// Python threads reserve 64 MiB arenas and 8 MiB stacks of
+		// address space they never touch.
+		as = 4*uint64(l.Memory) + 1<<30
+		nproc += initPids
+	}
+	return []sandbox.Rlimit{
+		{Resource: unix.RLIMIT_CPU, Cur: cpu, Max: cpu + 1},
+		{Resource: unix.RLIMIT_AS, Cur: as, Max: as},
+		{Resource: unix.RLIMIT_FSIZE, Cur: uint64(l.FileSize), Max: uint64(l.FileSize)},
+		{Resource: unix.RLIMIT_NOFILE, Cur: uint64(l.OpenFiles), Max: uint64(l.OpenFiles)},
+		{Resource: unix.RLIMIT_NPROC, Cur: nproc, Max: nproc},
+		{Resource: unix.RLIMIT_CORE, Cur: 0, Max: 0},
+		{Resource: unix.RLIMIT_MEMLOCK, Cur: 0, Max: 0},
+	}
+}
+
+// Close gives up a prepared sandbox that will not run: its processes and
+// cgroup are gone when Close returns.
+func (p *Prepared) Close() error {
+	if p.used.Swap(true) {
+		return nil
+	}
+	p.release()
+	return nil
+}
+
+func (p *Prepared) release() {
+	p.closed.Do(func() {
+		p.sb.Close()
+		if p.group != nil {
+			_ = p.group.Destroy()
+		}
+	})
+}
+
+var _ = time.Now

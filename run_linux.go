@@ -1,0 +1,291 @@
+//go:build linux
+
+package cordon
+
+// Running a job in a prepared sandbox: hand-over, output capture with caps,
+// stdin, the wall clock, seccomp refusals, and the status decided from
+// evidence (wait status, cgroup counters, rusage, what the supervisor did).
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/cordonsec/cordon/policy"
+	"github.com/cordonsec/cordon/sandbox"
+	"github.com/cordonsec/cordon/sandbox/cgroup"
+	"github.com/cordonsec/cordon/sandbox/seccomp"
+)
+
+// maxRefusalEvents bounds the syscall-refused events kept for one run; the
+// rest are counted in the last one.
+const maxRefusalEvents = 64
+
+// why the supervisor ended a run itself.
+type killReason int
+
+const (
+	notKilled killReason = iota
+	killedTimeout
+	killedOutput
+	killedCanceled
+)
+
+type supervisor struct {
+	sb    *sandbox.Sandbox
+	start time.Time
+
+	mu        sync.Mutex
+	reason    killReason
+	events    []Event
+	refused   int
+	dangerous int
+}
+
+func (s *supervisor) kill(r killReason) {
+	s.mu.Lock()
+	if s.reason == notKilled {
+		s.reason = r
+	}
+	s.mu.Unlock()
+	_ = s.sb.Kill()
+}
+
+func (s *supervisor) event(ev Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ev.TimeMS = since(s.start)
+	s.events = append(s.events, ev)
+}
+
+// capture keeps up to limit bytes of a stream, copies them live to w, and
+// calls over once when the stream exceeds the limit; it then discards the
+// rest (the supervisor's memory stays flat under a flood).
+type capture struct {
+	limit     int64
+	buf       []byte
+	live      io.Writer
+	truncated bool
+	over      func()
+}
+
+func (c *capture) drain(r *os.File) {
+	b := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(b)
+		if n > 0 {
+			keep := int64(n)
+			if room := c.limit - int64(len(c.buf)); keep > room {
+				keep = room
+			}
+			if keep > 0 {
+				c.buf = append(c.buf, b[:keep]...)
+				if c.live != nil {
+					_, _ = c.live.Write(b[:keep])
+				}
+			}
+			if int64(n) > keep && !c.truncated {
+				c.truncated = true
+				c.over()
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *Prepared) run(ctx context.Context, job *Job, in *input) (Result, error) {
+	defer in.close()
+	if p.used.Swap(true) {
+		return Result{}, ErrUsed
+	}
+	defer p.release()
+	pol := p.pol
+	res := Result{ID: p.id, Layers: p.layers, Events: append([]Event{}, p.events...), Findings: []Finding{}}
+
+	// Step: static analysis (lead: analysis layer) would run here, before
+	// anything is handed to the sandbox; a block ends with StatusRejected.
+	// Step: audit "start" record (lead: audit layer) would be written
+	// here; a failure to write it refuses the run.
+
+	argv := append([]string{p.rt.Exec}, pol.Runtime.Args...)
+	argv = append(argv, sandbox.WorkDir+"/"+in.name)
+	argv = append(argv, job.Args...)
+	task := sandbox.Task{Argv: argv, Env: in.env, Files: in.names}
+
+	s := &supervisor{sb: p.sb, start: time.Now()}
+	outLimit := int64(pol.Limits.Output)
+	stdout := &capture{limit: outLimit, live: job.Stdout, over: func() { s.kill(killedOutput) }}
+	stderr := &capture{limit: outLimit, live: job.Stderr, over: func() { s.kill(killedOutput) }}
+	var drains sync.WaitGroup
+	drains.Add(2)
+	go func() { defer drains.Done(); stdout.drain(p.sb.Stdout()) }()
+	go func() { defer drains.Done(); stderr.drain(p.sb.Stderr()) }()
+	go feedStdin(p.sb.Stdin(), job.Stdin)
+
+	if err := p.sb.Run(task, in.files); err != nil {
+		s.kill(killedCanceled)
+		p.sb.Wait()
+		drains.Wait()
+		msg := fmt.Sprintf("sandbox: %v", err)
+		if se, ok := err.(*sandbox.SetupError); ok && se.Layer != "" {
+			msg = fmt.Sprintf("layer %s failed: %v", se.Layer, err)
+		}
+		r := internalError(p.id, p.layers, "%s", msg)
+		r.Events = res.Events
+		return r, nil
+	}
+	for _, l := range []policy.Layer{policy.LayerCgroupNS, policy.LayerNoNewPrivs, policy.LayerCaps,
+		policy.LayerRlimits, policy.LayerSeccomp, policy.LayerNetwork} {
+		p.layers[l] = LayerActive
+	}
+	if p.sb.LandlockABI() > 0 {
+		p.layers[policy.LayerLandlock] = LayerActive
+	}
+
+	// Seccomp refusals arrive on the listener the interpreter's process
+	// passed before execve.
+	serveCtx, stopServe := context.WithCancel(context.Background())
+	var served sync.WaitGroup
+	served.Add(1)
+	go func() {
+		defer served.Done()
+		select {
+		case fd := <-p.sb.Listener():
+			_ = seccomp.Serve(serveCtx, fd, s.refusal)
+			unix.Close(fd)
+		case <-p.sb.Done():
+		case <-serveCtx.Done():
+		}
+	}()
+
+	wall := time.AfterFunc(pol.Limits.WallTime.D(), func() { s.kill(killedTimeout) })
+	stopCtx := context.AfterFunc(ctx, func() { s.kill(killedCanceled) })
+	ex := p.sb.Wait()
+	wall.Stop()
+	stopCtx()
+	drains.Wait()
+	// Refusals already queued are reported before the listener closes.
+	stopServe()
+	served.Wait()
+
+	res.Usage.WallMS = since(s.start)
+	var st cgroup.Stats
+	if p.group != nil {
+		_ = p.group.Kill()
+		st, _ = p.group.Stats()
+	}
+	res.Usage.CPUUserMS = ex.UserUS / 1000
+	res.Usage.CPUSysMS = ex.SysUS / 1000
+	res.Usage.PeakMemoryBytes = ex.MaxRSSKB * 1024
+	if p.group != nil {
+		if st.CPUUser+st.CPUSystem > 0 {
+			res.Usage.CPUUserMS = st.CPUUser.Milliseconds()
+			res.Usage.CPUSysMS = st.CPUSystem.Milliseconds()
+		}
+		if st.MemoryPeak > 0 {
+			res.Usage.PeakMemoryBytes = int64(st.MemoryPeak)
+		}
+	}
+	res.Stdout, res.Stderr = string(stdout.buf), string(stderr.buf)
+	res.Truncated = Truncated{Stdout: stdout.truncated, Stderr: stderr.truncated}
+	s.mu.Lock()
+	res.Events = append(res.Events, s.events...)
+	reason, dangerous := s.reason, s.dangerous
+	s.mu.Unlock()
+	decide(&res, pol, ex, st, reason, dangerous)
+
+	// Step: audit "end" record (lead: audit layer) would be written here.
+	var err error
+	if reason == killedCanceled {
+		err = ctx.Err()
+	}
+	return res, err
+}
+
+func feedStdin(w *os.File, r io.Reader) {
+	if r != nil {
+		_, _ = io.Copy(w, r)
+	}
+	w.Close()
+}
+
+func (s *supervisor) refusal(r seccomp.Refusal) {
+	s.mu.Lock()
+	s.refused++
+	if r.Dangerous {
+		s.dangerous++
+	}
+	n := s.refused
+	s.mu.Unlock()
+	if n > maxRefusalEvents {
+		return
+	}
+	s.event(Event{
+		Type:    "syscall-refused",
+		Message: fmt.Sprintf("%s refused: %s", r.Name, r.Reason),
+		Detail: map[string]any{
+			"syscall": r.Name, "kind": string(r.Kind), "dangerous": r.Dangerous,
+			"errno": r.Errno.Error(),
+		},
+	})
+}
+
+// decide sets the status from the evidence, most specific first.
+func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, reason killReason, dangerous int) {
+	ws := ex.WaitStatus
+	res.ExitCode = -1
+	if ex.Reported {
+		if ws.Exited() {
+			res.ExitCode = ws.ExitStatus()
+		} else if ws.Signaled() {
+			res.Signal = unix.SignalName(ws.Signal())
+		}
+	}
+	limitEvent := func(t, msg string) {
+		res.Events = append(res.Events, Event{Type: t, TimeMS: res.Usage.WallMS, Message: msg})
+	}
+	cpuMS := res.Usage.CPUUserMS + res.Usage.CPUSysMS
+	switch {
+	case reason == killedTimeout:
+		res.Status = StatusTimeout
+		limitEvent("timeout", fmt.Sprintf("wall clock of %s reached; every process killed", pol.Limits.WallTime))
+	case reason == killedOutput:
+		res.Status = StatusOutputLimit
+		limitEvent("output-limit", fmt.Sprintf("output beyond %s; every process killed", pol.Limits.Output))
+	case reason == killedCanceled:
+		res.Status = StatusInternalError
+		res.Error = "run canceled"
+	case !ex.Reported:
+		res.Status = StatusInternalError
+		res.Error = "the sandbox's init ended without reporting the interpreter's exit"
+	case st.OOMKills > 0:
+		res.Status = StatusMemoryLimit
+		limitEvent("memory-limit", fmt.Sprintf("memory limit %s reached (%d OOM kills)", pol.Limits.Memory, st.OOMKills))
+	case dangerous > 0:
+		res.Status = StatusSecurityViolation
+	case st.PidsMaxHits > 0:
+		res.Status = StatusPidsLimit
+		limitEvent("pids-limit", fmt.Sprintf("process limit %d reached (%d forks refused)", pol.Limits.Processes, st.PidsMaxHits))
+	case ws.Signaled() && (ws.Signal() == syscall.SIGXCPU ||
+		ws.Signal() == syscall.SIGKILL && cpuMS >= pol.Limits.CPUTime.D().Milliseconds()):
+		res.Status = StatusCPULimit
+		limitEvent("cpu-limit", fmt.Sprintf("CPU time limit %s reached", pol.Limits.CPUTime))
+	case ws.Signaled() && ws.Signal() == syscall.SIGXFSZ:
+		res.Status = StatusFileSizeLimit
+		limitEvent("file-size-limit", fmt.Sprintf("file size limit %s reached", pol.Limits.FileSize))
+	case ws.Signaled():
+		res.Status = StatusSignaled
+	case ws.ExitStatus() != 0:
+		res.Status = StatusExitNonzero
+	default:
+		res.Status = StatusOK
+	}
+}

@@ -1,0 +1,36 @@
+// Package sandbox owns Cordon's Linux isolation of one run: the supervisor
+// side that spawns a stage-2 init in new namespaces, and the stage-2 init
+// itself (a re-execution of the running binary, recognised by [init] in
+// stage2_linux.go before main runs) that builds the root file system, hands
+// the sandbox over when a task arrives, forks the interpreter with every
+// per-process restriction applied right before execve, reaps and reports.
+//
+// Start with [Start], which returns a [Sandbox] fully set up and waiting
+// for its task, then [Sandbox.Run] and [Sandbox.Wait]:
+//
+//	sb, err := sandbox.Start(ctx, spec)   // namespaces, root, cgroup placed
+//	err = sb.Run(task, files)             // hand the job over
+//	exit, err := sb.Wait()                // status, rusage, refusals
+//
+// # Layers and where they are applied
+//
+//   - supervisor: user, pid, mount, net, ipc and uts namespaces (clone
+//     flags of the re-exec), uid/gid mapping (a non-root uid inside mapped
+//     to an unprivileged host uid, never host root), placement in the
+//     run's cgroup, wall clock, output caps, tree kill.
+//   - stage-2 init (pid 1, Go): tmpfs root, read-only binds of exactly the
+//     interpreter's paths (opened by the supervisor and passed as O_PATH
+//     fds, so the sandbox uid never needs to traverse host directories),
+//     work dir, /tmp, /dev/shm, /proc, minimal /dev, pivot_root, loopback
+//     up, cgroup namespace after placement, Landlock ruleset and seccomp
+//     program prepared.
+//   - the interpreter's process, between a raw fork and execve, with raw
+//     system calls only (fork_unsafe.go): setsid, death signal, rlimits,
+//     ambient/bounding/effective capabilities cleared, no_new_privs,
+//     landlock_restrict_self, seccomp. Python runs as a child of the init,
+//     never as pid 1: the kernel shields a namespace's init from signals it
+//     has no handler for, so SIGXCPU would never arrive.
+//
+// The stage-2 path imports no YAML, HTTP, tree-sitter or metrics code
+// (deps_test.go): it starts on every run.
+package sandbox

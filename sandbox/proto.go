@@ -1,0 +1,41 @@
+package sandbox
+
+// The control protocol between the supervisor and the stage-2 init: one
+// SOCK_SEQPACKET socket pair, each message a kind byte and a JSON body.
+// The init never trusts the interpreter with this socket (it is
+// close-on-exec); only the forked child, before execve, uses it once to pass
+// the seccomp listener.
+
+// Message kinds.
+const (
+	msgReady    = 'R' // init → supervisor: root built, waiting for a task (body: readyMsg)
+	msgError    = 'E' // init → supervisor: setup failed (body: errorMsg)
+	msgTask     = 'T' // supervisor → init: the task (body: Task; fds: the files)
+	msgStarted  = 'S' // init → supervisor: the interpreter runs (body: startedMsg)
+	msgExit     = 'X' // init → supervisor: the interpreter exited (body: exitMsg)
+	msgListener = 'L' // child → supervisor: the seccomp listener (fd, no body)
+)
+
+type readyMsg struct {
+	LandlockABI int `json:"landlock_abi"`
+}
+
+type errorMsg struct {
+	Step  string `json:"step"`
+	Layer string `json:"layer,omitempty"`
+	Error string `json:"error"`
+}
+
+type startedMsg struct {
+	Pid int `json:"pid"` // inside the sandbox's pid namespace
+}
+
+type exitMsg struct {
+	// WaitStatus is the interpreter's raw wait status.
+	WaitStatus uint32 `json:"wait_status"`
+	// Rusage of the init's reaped children (the interpreter and every
+	// orphan it left), microseconds and KiB as getrusage gives them.
+	UserUS   int64 `json:"user_us"`
+	SysUS    int64 `json:"sys_us"`
+	MaxRSSKB int64 `json:"max_rss_kb"`
+}

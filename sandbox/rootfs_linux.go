@@ -1,0 +1,198 @@
+//go:build linux
+
+package sandbox
+
+// The root file system of a sandbox, built by the stage-2 init in its own
+// mount namespace: a fresh tmpfs, read-only binds of exactly the paths the
+// spec lists, a tmpfs work dir, /tmp and /dev/shm, a fresh /proc, /dev with
+// five devices, then pivot_root. The bind sources arrive as O_PATH fds
+// opened by the supervisor: the init (an unprivileged host uid) never has
+// to traverse host directories such as /root, and mounting from
+// /proc/self/fd/N does not resolve the host path again.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// newRoot is where the tmpfs root is mounted before pivot_root. Any
+// existing directory does: it is shadowed only in this mount namespace, and
+// the bind sources are fds, not paths.
+const newRoot = "/tmp"
+
+// devices are the only device nodes of /dev, bound from the host's.
+var devices = []string{"null", "zero", "full", "random", "urandom"}
+
+type step struct {
+	name string
+	err  error
+}
+
+func (s *step) Error() string { return s.name + ": " + s.err.Error() }
+func (s *step) Unwrap() error { return s.err }
+
+func fail(name string, err error) error { return &step{name: name, err: err} }
+
+// buildRoot builds the root and pivots into it. ro and rw are the O_PATH
+// fds of spec.ReadOnly and spec.ReadWrite.
+func buildRoot(spec *Spec, ro, rw []int) error {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fail("rootfs: make / private", err)
+	}
+	if err := unix.Mount("tmpfs", newRoot, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=1m,mode=0755"); err != nil {
+		return fail("rootfs: tmpfs root", err)
+	}
+	for i, p := range spec.ReadOnly {
+		if err := bind(ro[i], p, true, spec.Detached); err != nil {
+			return err
+		}
+	}
+	for i, p := range spec.ReadWrite {
+		if err := bind(rw[i], p, false, spec.Detached); err != nil {
+			return err
+		}
+	}
+	for _, l := range spec.Symlinks {
+		dst := filepath.Join(newRoot, l.Path)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fail("rootfs: symlink "+l.Path, err)
+		}
+		if err := os.Symlink(l.Target, dst); err != nil && !os.IsExist(err) {
+			return fail("rootfs: symlink "+l.Path, err)
+		}
+	}
+	if err := mountDir("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return err
+	}
+	if err := buildDev(spec); err != nil {
+		return err
+	}
+	tmp := fmt.Sprintf("size=%d,mode=1777", spec.TmpSize)
+	if err := mountDir("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, tmp); err != nil {
+		return err
+	}
+	work := fmt.Sprintf("size=%d,mode=0700,uid=%d,gid=%d", spec.WorkSize, UID, GID)
+	if err := mountDir("tmpfs", WorkDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, work); err != nil {
+		return err
+	}
+	return pivot()
+}
+
+// bind mounts the file or folder behind fd at p inside the new root.
+func bind(fd int, p string, readOnly, detached bool) error {
+	dst := filepath.Join(newRoot, p)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fail("rootfs: stat "+p, err)
+	}
+	if err := mkMountpoint(dst, st.Mode&unix.S_IFMT == unix.S_IFDIR); err != nil {
+		return fail("rootfs: mountpoint "+p, err)
+	}
+	if detached {
+		if err := unix.MoveMount(fd, "", unix.AT_FDCWD, dst, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+			return fail("rootfs: attach "+p, err)
+		}
+	} else {
+		src := "/proc/self/fd/" + strconv.Itoa(fd)
+		if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fail("rootfs: bind "+p, err)
+		}
+	}
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+	if readOnly {
+		attr.Attr_set |= unix.MOUNT_ATTR_RDONLY
+	}
+	// mount_setattr with AT_RECURSIVE makes every submount read-only
+	// too, and only adds flags, so the locked flags of a bind made in a
+	// user namespace never get in the way (a MS_REMOUNT would have to
+	// repeat them).
+	if err := unix.MountSetattr(-1, dst, unix.AT_RECURSIVE|unix.AT_SYMLINK_NOFOLLOW, attr); err != nil {
+		return fail("rootfs: read-only "+p, err)
+	}
+	return nil
+}
+
+func mkMountpoint(dst string, dir bool) error {
+	if dir {
+		return os.MkdirAll(dst, 0o755)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(dst, os.O_CREATE|os.O_RDONLY, 0o444)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func mountDir(src, p, fstype string, flags uintptr, data string) error {
+	dst := filepath.Join(newRoot, p)
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return fail("rootfs: mkdir "+p, err)
+	}
+	if err := unix.Mount(src, dst, fstype, flags, data); err != nil {
+		return fail("rootfs: mount "+fstype+" on "+p, err)
+	}
+	return nil
+}
+
+// buildDev makes /dev a small tmpfs with null, zero, full, random and
+// urandom bound from the host, a private /dev/shm (multiprocessing needs
+// it) and the usual links.
+func buildDev(spec *Spec) error {
+	if err := mountDir("tmpfs", "/dev", "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "size=64k,mode=0755"); err != nil {
+		return err
+	}
+	for _, d := range devices {
+		dst := filepath.Join(newRoot, "dev", d)
+		if err := mkMountpoint(dst, false); err != nil {
+			return fail("rootfs: /dev/"+d, err)
+		}
+		if err := unix.Mount("/dev/"+d, dst, "", unix.MS_BIND, ""); err != nil {
+			return fail("rootfs: bind /dev/"+d, err)
+		}
+	}
+	shm := fmt.Sprintf("size=%d,mode=1777", spec.TmpSize)
+	if err := mountDir("tmpfs", "/dev/shm", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, shm); err != nil {
+		return err
+	}
+	for name, target := range map[string]string{
+		"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0",
+		"stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2",
+	} {
+		if err := os.Symlink(target, filepath.Join(newRoot, "dev", name)); err != nil {
+			return fail("rootfs: /dev/"+name, err)
+		}
+	}
+	return nil
+}
+
+// pivot makes the new root / and detaches the old one, then makes the
+// root tmpfs itself read-only: the script may write only in the work dir,
+// /tmp and /dev/shm.
+func pivot() error {
+	if err := unix.Chdir(newRoot); err != nil {
+		return fail("rootfs: chdir", err)
+	}
+	// pivot_root(".", ".") stacks the old root on top of the new one;
+	// detaching it leaves only the new root.
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return fail("rootfs: pivot_root", err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return fail("rootfs: detach old root", err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fail("rootfs: chdir /", err)
+	}
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+	if err := unix.MountSetattr(-1, "/", 0, attr); err != nil {
+		return fail("rootfs: read-only root", err)
+	}
+	return nil
+}

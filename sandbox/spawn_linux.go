@@ -1,0 +1,406 @@
+//go:build linux
+
+package sandbox
+
+// The supervisor side of one sandbox: spawn the stage-2 init in new
+// namespaces, place it, hand it a task, collect what it reports.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Sandbox is one stage-2 init, from Start to Wait.
+type Sandbox struct {
+	cmd     *exec.Cmd
+	ctl     int
+	stdinW  *os.File
+	stdoutR *os.File
+	stderrR *os.File
+
+	ready    readyMsg
+	placed   chan error
+	msgs     chan message
+	listener chan int
+
+	mu       sync.Mutex
+	waited   bool
+	exitMsg  *exitMsg
+	procDone chan struct{}
+	waitErr  error
+}
+
+type message struct {
+	kind byte
+	body []byte
+	err  error // the socket failed or closed
+}
+
+// Exit is what the init reported about the interpreter.
+type Exit struct {
+	// Reported is false when the init ended without reporting (killed at
+	// timeout, or setup failed): the other fields are then zero.
+	Reported   bool
+	WaitStatus unix.WaitStatus
+	UserUS     int64
+	SysUS      int64
+	MaxRSSKB   int64
+}
+
+// SetupError is a failed sandbox step, with the layer it belongs to when
+// known ("seccomp", "landlock", "rootfs", ...).
+type SetupError struct {
+	Step  string
+	Layer string
+	Err   string
+}
+
+func (e *SetupError) Error() string {
+	if e.Step == "" {
+		return e.Err
+	}
+	return e.Step + ": " + e.Err
+}
+
+func (e *SetupError) Unwrap() error { return ErrSetup }
+
+// Start spawns the stage-2 init and returns when the sandbox is built and
+// waits for its task, or with an error (every process it started is gone).
+func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
+	var closers []io.Closer
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	// With CAP_SYS_ADMIN (root), the supervisor clones each bind source
+	// as a detached mount (open_tree) the init attaches with move_mount:
+	// the sandbox's host uid never has to traverse host folders such as a
+	// 0700 /root. Without it, the init opens the paths itself (they are
+	// the caller's own).
+	var binds []*os.File
+	spec.Detached = hasSysAdmin()
+	if spec.Detached {
+		for _, group := range [][]string{spec.ReadOnly, spec.ReadWrite} {
+			for _, p := range group {
+				fd, err := unix.OpenTree(unix.AT_FDCWD, p, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+				if err != nil {
+					return nil, &SetupError{Step: "rootfs: open_tree " + p, Layer: "rootfs", Err: err.Error()}
+				}
+				f := os.NewFile(uintptr(fd), p)
+				closers = append(closers, f)
+				binds = append(binds, f)
+			}
+		}
+	}
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	ctlChild := os.NewFile(uintptr(pair[1]), "ctl")
+	closers = append(closers, ctlChild)
+	s := &Sandbox{ctl: pair[0], placed: make(chan error, 1), msgs: make(chan message, 8),
+		listener: make(chan int, 1), procDone: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			unix.Close(s.ctl)
+		}
+	}()
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	stdoutR, stdoutW, err := os.Pipe()
+	if err != nil {
+		stdinR.Close()
+		stdinW.Close()
+		return nil, err
+	}
+	stderrR, stderrW, err := os.Pipe()
+	if err != nil {
+		for _, f := range []*os.File{stdinR, stdinW, stdoutR, stdoutW} {
+			f.Close()
+		}
+		return nil, err
+	}
+	closers = append(closers, stdinR, stdoutW, stderrW)
+	s.stdinW, s.stdoutR, s.stderrR = stdinW, stdoutR, stderrR
+	defer func() {
+		if err != nil {
+			stdinW.Close()
+			stdoutR.Close()
+			stderrR.Close()
+		}
+	}()
+
+	uid, gid := spec.HostUID, spec.HostGID
+	if uid < 0 || gid < 0 {
+		uid, gid = os.Getuid(), os.Getgid()
+		if uid == 0 {
+			uid, gid = DefaultHostID, DefaultHostID
+		}
+	}
+	if uid == 0 || gid == 0 {
+		return nil, &SetupError{Step: "userns: id mapping", Layer: "userns", Err: "refusing to map the sandbox to host root"}
+	}
+	specJSON, err := json.Marshal(&spec)
+	if err != nil {
+		return nil, err
+	}
+	s.cmd = &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Args:       []string{stage2Arg0, string(specJSON)},
+		Env:        []string{},
+		Stdin:      stdinR,
+		Stdout:     stdoutW,
+		Stderr:     stderrW,
+		ExtraFiles: append([]*os.File{ctlChild}, binds...),
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: unix.CLONE_NEWUSER | unix.CLONE_NEWPID | unix.CLONE_NEWNS |
+				unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS,
+			UidMappings:                []syscall.SysProcIDMap{{ContainerID: UID, HostID: uid, Size: 1}},
+			GidMappings:                []syscall.SysProcIDMap{{ContainerID: GID, HostID: gid, Size: 1}},
+			GidMappingsEnableSetgroups: false,
+			// The init runs as the non-root uid too; the capabilities it
+			// needs to build the root survive its execve as ambient
+			// capabilities, and the interpreter's process clears them.
+			Credential:  &syscall.Credential{Uid: UID, Gid: GID, NoSetGroups: true},
+			AmbientCaps: []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_NET_ADMIN, unix.CAP_SETPCAP},
+			Pdeathsig:   syscall.SIGKILL,
+			Setsid:      true,
+		},
+	}
+	if err := s.cmd.Start(); err != nil {
+		return nil, &SetupError{Step: "namespaces: spawn stage-2 init", Layer: "userns", Err: err.Error()}
+	}
+	go func() {
+		s.waitErr = s.cmd.Wait()
+		close(s.procDone)
+	}()
+	go s.readLoop()
+	if spec.Place != nil {
+		go func() { s.placed <- spec.Place(s.cmd.Process.Pid) }()
+	} else {
+		s.placed <- nil
+	}
+	defer func() {
+		if err != nil {
+			s.Kill()
+			<-s.procDone
+		}
+	}()
+	select {
+	case m := <-s.msgs:
+		switch {
+		case m.err != nil:
+			return nil, &SetupError{Step: "stage-2 init", Err: "ended before it was ready: " + m.err.Error()}
+		case m.kind == msgReady:
+			if err := json.Unmarshal(m.body, &s.ready); err != nil {
+				return nil, err
+			}
+			return s, nil
+		case m.kind == msgError:
+			return nil, decodeError(m.body)
+		default:
+			return nil, fmt.Errorf("stage-2 init: unexpected message %q", m.kind)
+		}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func decodeError(body []byte) error {
+	var em errorMsg
+	if err := json.Unmarshal(body, &em); err != nil {
+		return &SetupError{Err: "undecodable error report"}
+	}
+	layer := em.Layer
+	if layer == "" {
+		layer = layerOfStep(em.Step)
+	}
+	return &SetupError{Step: em.Step, Layer: layer, Err: em.Error}
+}
+
+// layerOfStep maps an init step ("rootfs: bind /usr") to its layer.
+func layerOfStep(step string) string {
+	for i := 0; i < len(step); i++ {
+		if step[i] == ':' {
+			switch p := step[:i]; p {
+			case "rootfs", "landlock", "seccomp", "network", "cgroupns", "uts", "capabilities":
+				if p == "network" {
+					return "netns"
+				}
+				if p == "uts" {
+					return "utsns"
+				}
+				return p
+			}
+			break
+		}
+	}
+	return ""
+}
+
+// readLoop turns control messages into s.msgs; the seccomp listener goes
+// to s.listener.
+func (s *Sandbox) readLoop() {
+	buf := make([]byte, 64<<10)
+	oob := make([]byte, unix.CmsgSpace(4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(s.ctl, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err == unix.EINTR {
+			continue
+		}
+		if err == nil && n == 0 {
+			err = io.EOF
+		}
+		if err != nil {
+			s.msgs <- message{err: err}
+			close(s.msgs)
+			return
+		}
+		if buf[0] == msgListener {
+			if fd, ok := oneFD(oob[:oobn]); ok {
+				s.listener <- fd
+			}
+			continue
+		}
+		s.msgs <- message{kind: buf[0], body: append([]byte(nil), buf[1:n]...)}
+	}
+}
+
+func oneFD(oob []byte) (int, bool) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil || len(msgs) != 1 {
+		return -1, false
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		return -1, false
+	}
+	return fds[0], true
+}
+
+// LandlockABI is the Landlock ABI of the ruleset (0: none).
+func (s *Sandbox) LandlockABI() int { return s.ready.LandlockABI }
+
+// Pid is the init's host pid.
+func (s *Sandbox) Pid() int { return s.cmd.Process.Pid }
+
+// Stdin, Stdout and Stderr are the interpreter's standard streams. The
+// caller closes Stdin when it has nothing more to give, and drains Stdout
+// and Stderr until EOF.
+func (s *Sandbox) Stdin() *os.File  { return s.stdinW }
+func (s *Sandbox) Stdout() *os.File { return s.stdoutR }
+func (s *Sandbox) Stderr() *os.File { return s.stderrR }
+
+// Listener delivers the seccomp listener fd once the interpreter's process
+// installed its filter (the receiver owns and closes it).
+func (s *Sandbox) Listener() <-chan int { return s.listener }
+
+// Run hands the task over and returns once the interpreter runs (or its
+// process failed before execve: a *SetupError naming the step and layer).
+// It first waits for the cgroup placement.
+func (s *Sandbox) Run(task Task, files []*os.File) error {
+	if len(files) != len(task.Files) || len(files) > maxFiles {
+		return fmt.Errorf("task: %d files for %d names (at most %d)", len(files), len(task.Files), maxFiles)
+	}
+	if err := <-s.placed; err != nil {
+		return &SetupError{Step: "cgroup: place the init", Layer: "cgroup", Err: err.Error()}
+	}
+	b, err := json.Marshal(&task)
+	if err != nil {
+		return err
+	}
+	var oob []byte
+	if len(files) > 0 {
+		fds := make([]int, len(files))
+		for i, f := range files {
+			fds[i] = int(f.Fd())
+		}
+		oob = unix.UnixRights(fds...)
+	}
+	if err := unix.Sendmsg(s.ctl, append([]byte{msgTask}, b...), oob, nil, 0); err != nil {
+		return fmt.Errorf("sending the task: %w", err)
+	}
+	m := <-s.msgs
+	switch {
+	case m.err != nil:
+		return &SetupError{Step: "stage-2 init", Err: "ended before the interpreter started: " + m.err.Error()}
+	case m.kind == msgStarted:
+		return nil
+	case m.kind == msgError:
+		return decodeError(m.body)
+	}
+	return fmt.Errorf("stage-2 init: unexpected message %q", m.kind)
+}
+
+// Kill ends the whole sandbox: SIGKILL to the init takes every process of
+// its pid namespace with it.
+func (s *Sandbox) Kill() error {
+	err := s.cmd.Process.Kill()
+	if errors.Is(err, os.ErrProcessDone) {
+		return nil
+	}
+	return err
+}
+
+// Done is closed when the init has ended and been reaped.
+func (s *Sandbox) Done() <-chan struct{} { return s.procDone }
+
+// Wait waits for the init's report and its end, then releases the control
+// socket. Call it once, after Run.
+func (s *Sandbox) Wait() Exit {
+	var ex Exit
+	for m := range s.msgs {
+		if m.err != nil {
+			break
+		}
+		if m.kind == msgExit {
+			var em exitMsg
+			if json.Unmarshal(m.body, &em) == nil {
+				ex = Exit{Reported: true, WaitStatus: unix.WaitStatus(em.WaitStatus),
+					UserUS: em.UserUS, SysUS: em.SysUS, MaxRSSKB: em.MaxRSSKB}
+			}
+		}
+	}
+	<-s.procDone
+	unix.Close(s.ctl)
+	return ex
+}
+
+// Close kills a sandbox that will not run (a prepared one given up) and
+// releases everything.
+func (s *Sandbox) Close() {
+	s.Kill()
+	s.stdinW.Close()
+	for range s.msgs {
+	}
+	<-s.procDone
+	unix.Close(s.ctl)
+	s.stdoutR.Close()
+	s.stderrR.Close()
+}
+
+// hasSysAdmin reports whether the supervisor holds CAP_SYS_ADMIN in the
+// initial user namespace.
+func hasSysAdmin() bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return false
+	}
+	return data[0].Effective&(1<<unix.CAP_SYS_ADMIN) != 0
+}

@@ -1,0 +1,94 @@
+package sandbox
+
+import "errors"
+
+// Spec is everything the stage-2 init needs to build a sandbox before its
+// task is known. Paths are absolute host paths, canonical (no symlink in any
+// component).
+type Spec struct {
+	// ReadOnly are bound read-only at the same place inside.
+	ReadOnly []string `json:"read_only"`
+	// ReadWrite are bound writable at the same place inside.
+	ReadWrite []string `json:"read_write"`
+	// Symlinks are created inside (merged-/usr links, the interpreter's
+	// PT_INTERP path), in order.
+	Symlinks []Symlink `json:"symlinks"`
+	// TmpSize bounds /tmp and /dev/shm (each); WorkSize the work dir.
+	TmpSize  int64 `json:"tmp_size"`
+	WorkSize int64 `json:"work_size"`
+	// Landlock repeats the file-system view with a Landlock ruleset.
+	Landlock bool `json:"landlock"`
+	// Seccomp installs the system call filter; Report makes refusals
+	// notify the supervisor.
+	Seccomp bool `json:"seccomp"`
+	// Detached says the bind sources arrive as detached mounts
+	// (open_tree clones) rather than being opened by the init.
+	Detached bool `json:"detached"`
+	// Rlimits are applied to the interpreter right before execve.
+	Rlimits []Rlimit `json:"rlimits"`
+
+	// Host side only (not sent to the init).
+
+	// HostUID and HostGID are what the sandbox uid maps to; -1 picks the
+	// default: the caller's own ids, or for root [DefaultHostID].
+	HostUID int `json:"-"`
+	HostGID int `json:"-"`
+	// Place, when set, is called with the init's host pid right after it
+	// started and before it may fork the interpreter (cgroup placement).
+	// It runs while the init builds its root.
+	Place func(pid int) error `json:"-"`
+	// Stdout and Stderr receive the interpreter's output; Stdin feeds it
+	// (nil: empty). They may be set or changed until Run.
+}
+
+// Symlink is a link to create inside the sandbox.
+type Symlink struct {
+	Path   string `json:"path"`
+	Target string `json:"target"`
+}
+
+// Rlimit is one resource limit (a RLIMIT_* number and its soft and hard
+// values).
+type Rlimit struct {
+	Resource int    `json:"resource"`
+	Cur      uint64 `json:"cur"`
+	Max      uint64 `json:"max"`
+}
+
+// Task is the job handed to a prepared sandbox.
+type Task struct {
+	// Argv is the interpreter's argv; Argv[0] is the path executed.
+	Argv []string `json:"argv"`
+	// Env is the complete environment.
+	Env []string `json:"env"`
+	// Files are the names (in the work dir) of the files passed to Run,
+	// in the same order.
+	Files []string `json:"files"`
+}
+
+// Inside ids of the sandbox: the interpreter runs as this non-root uid and
+// gid. The init has the same ids, with ambient capabilities it never hands
+// on.
+const (
+	UID = 1000
+	GID = 1000
+)
+
+// DefaultHostID is the host uid and gid the sandbox maps to when the
+// supervisor runs as root: an unprivileged id no account uses, never 0.
+const DefaultHostID = 0x6f000000
+
+// Paths inside the sandbox.
+const (
+	WorkDir = "/work"
+	HomeDir = "/work"
+)
+
+// Errors callers branch on.
+var (
+	// ErrSetup: the sandbox could not be built; the wrapped error names the
+	// step (and through it the layer).
+	ErrSetup = errors.New("sandbox setup failed")
+	// ErrUnsupported is returned on systems other than Linux.
+	ErrUnsupported = errors.ErrUnsupported
+)

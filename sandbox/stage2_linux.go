@@ -1,0 +1,314 @@
+//go:build linux
+
+package sandbox
+
+// The stage-2 init: a re-execution of the running binary as pid 1 of the
+// sandbox's namespaces. init below recognises it by argv[0] before any
+// main (or test main) runs, in every binary that imports this package, and
+// never returns.
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// stage2Arg0 is argv[0] of the stage-2 init.
+const stage2Arg0 = "cordon-sandbox-init"
+
+// Fds of the stage-2 init.
+const (
+	ctlFD      = 3
+	firstBind  = 4
+	stage2Host = "cordon"
+)
+
+func init() {
+	if len(os.Args) >= 2 && os.Args[0] == stage2Arg0 {
+		os.Exit(stage2(os.Args[1]))
+	}
+}
+
+// stage2 runs the init and returns its exit code (the supervisor reads the
+// outcome from the control socket, not from the code).
+func stage2(specJSON string) int {
+	// Signals from inside reach the init only if it has a handler; the Go
+	// runtime has one for most, so ignore the ones whose default would end
+	// the init (Landlock's signal scope refuses them anyway from ABI 6).
+	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
+		syscall.SIGPIPE, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM, syscall.SIGTTIN, syscall.SIGTTOU)
+	// Not dumpable: nothing inside may ptrace the init or open its fds.
+	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	unix.CloseOnExec(ctlFD)
+	ctl := ctlFD
+	if err := runInit(ctl, specJSON); err != nil {
+		sendError(ctl, err)
+		return 1
+	}
+	return 0
+}
+
+func sendError(ctl int, err error) {
+	m := errorMsg{Error: err.Error()}
+	if s, ok := err.(*step); ok {
+		m.Step = s.name
+		m.Error = s.err.Error()
+	}
+	if c, ok := err.(*childErr); ok {
+		m.Step, m.Layer, m.Error = stepNames[c.step], childLayer[c.step], c.errno.Error()
+	}
+	send(ctl, msgError, m, nil)
+}
+
+func send(ctl int, kind byte, body any, fds []int) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	var oob []byte
+	if len(fds) > 0 {
+		oob = unix.UnixRights(fds...)
+	}
+	return unix.Sendmsg(ctl, append([]byte{kind}, b...), oob, nil, 0)
+}
+
+type childErr struct {
+	step  childStep
+	errno syscall.Errno
+}
+
+func (c *childErr) Error() string {
+	return fmt.Sprintf("%s: %v", stepNames[c.step], c.errno)
+}
+
+func runInit(ctl int, specJSON string) error {
+	var spec Spec
+	if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
+		return fail("decoding the spec", err)
+	}
+	nb := len(spec.ReadOnly) + len(spec.ReadWrite)
+	ro := make([]int, len(spec.ReadOnly))
+	rw := make([]int, len(spec.ReadWrite))
+	for i := range ro {
+		ro[i] = firstBind + i
+	}
+	for i := range rw {
+		rw[i] = firstBind + len(ro) + i
+	}
+	if !spec.Detached {
+		// Open the sources in this mount namespace before the root's
+		// tmpfs shadows anything (a bind's source must be a mount of the
+		// caller's own namespace).
+		for i, p := range append(append([]string(nil), spec.ReadOnly...), spec.ReadWrite...) {
+			fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return fail("rootfs: open "+p, err)
+			}
+			if i < len(ro) {
+				ro[i] = fd
+			} else {
+				rw[i-len(ro)] = fd
+			}
+		}
+		nb = 0
+	}
+	if err := unix.Sethostname([]byte(stage2Host)); err != nil {
+		return fail("uts: hostname", err)
+	}
+	if err := loopbackUp(); err != nil {
+		return err
+	}
+	if err := buildRoot(&spec, ro, rw); err != nil {
+		return err
+	}
+	for _, fd := range append(ro, rw...) {
+		unix.Close(fd)
+	}
+	_ = nb
+	lastCap, err := readLastCap()
+	if err != nil {
+		return fail("capabilities: cap_last_cap", err)
+	}
+	llFD, llFlags, abi := -1, uint32(0), 0
+	if spec.Landlock {
+		rs, err := landlockRuleset(&spec)
+		if err != nil {
+			return err
+		}
+		llFD, llFlags, abi = rs.FD, rs.Flags, rs.Status.ABI
+	}
+	var filter *seccompFilter
+	if spec.Seccomp {
+		if filter, err = buildSeccomp(); err != nil {
+			return fail("seccomp: build filter", err)
+		}
+	}
+	if err := send(ctl, msgReady, readyMsg{LandlockABI: abi}, nil); err != nil {
+		return fail("control: ready", err)
+	}
+
+	// Wait for the task (and with it, the word that the init is in its
+	// cgroup).
+	task, files, err := recvTask(ctl)
+	if err != nil {
+		return fail("control: task", err)
+	}
+	if err := writeFiles(task.Files, files); err != nil {
+		return err
+	}
+
+	// The cgroup namespace is unshared only now, after the supervisor
+	// placed the init: unsharing before placement would make the host path
+	// visible in /proc/self/cgroup. Namespaces belong to threads, so the
+	// unshare and the fork happen on one locked thread.
+	runtime.LockOSThread()
+	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+		return fail("cgroupns: unshare", err)
+	}
+	plan, err := newChildPlan(task.Argv, task.Env, WorkDir)
+	if err != nil {
+		return fail("task: argv", err)
+	}
+	plan.rlimits = spec.Rlimits
+	plan.lastCap = lastCap
+	plan.landlockFD, plan.landlockFlags = llFD, llFlags
+	if filter != nil {
+		plan.seccompProg, plan.seccompFlags, plan.report = filter.prog, filter.flags, filter.report
+		if filter.report {
+			plan.withListener(ctl)
+		}
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		return fail("fork: pipe", err)
+	}
+	plan.errFD = int(errW.Fd())
+	pid, err := forkChild(plan)
+	errW.Close()
+	runtime.KeepAlive(filter)
+	if err != nil {
+		return fail("fork", err)
+	}
+	var buf [8]byte
+	n, _ := errR.Read(buf[:])
+	errR.Close()
+	if n == 8 {
+		st := childStep(uint32(buf[0]) | uint32(buf[1])<<8 | uint32(buf[2])<<16 | uint32(buf[3])<<24)
+		en := syscall.Errno(uint32(buf[4]) | uint32(buf[5])<<8 | uint32(buf[6])<<16 | uint32(buf[7])<<24)
+		var ws unix.WaitStatus
+		unix.Wait4(pid, &ws, 0, nil)
+		return &childErr{step: st, errno: en}
+	}
+	send(ctl, msgStarted, startedMsg{Pid: pid}, nil)
+	return reap(ctl, pid)
+}
+
+// reap waits for the interpreter, reaping every orphan meanwhile, and
+// reports its status. Returning ends pid 1, and the kernel kills whatever
+// is left in the namespace.
+func reap(ctl, pid int) error {
+	for {
+		var ws unix.WaitStatus
+		got, err := unix.Wait4(-1, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fail("wait", err)
+		}
+		if got != pid {
+			continue
+		}
+		var ru unix.Rusage
+		_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &ru)
+		m := exitMsg{
+			WaitStatus: uint32(ws),
+			UserUS:     ru.Utime.Sec*1e6 + ru.Utime.Usec,
+			SysUS:      ru.Stime.Sec*1e6 + ru.Stime.Usec,
+			MaxRSSKB:   ru.Maxrss,
+		}
+		return send(ctl, msgExit, m, nil)
+	}
+}
+
+func recvTask(ctl int) (*Task, []*os.File, error) {
+	buf := make([]byte, 1<<20)
+	oob := make([]byte, unix.CmsgSpace(4*maxFiles))
+	n, oobn, _, _, err := unix.Recvmsg(ctl, buf, oob, unix.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n == 0 {
+		return nil, nil, fmt.Errorf("supervisor closed the control socket")
+	}
+	if buf[0] != msgTask {
+		return nil, nil, fmt.Errorf("unexpected message %q", buf[0])
+	}
+	var t Task
+	if err := json.Unmarshal(buf[1:n], &t); err != nil {
+		return nil, nil, err
+	}
+	var files []*os.File
+	if oobn > 0 {
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, m := range msgs {
+			fds, err := unix.ParseUnixRights(&m)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, fd := range fds {
+				files = append(files, os.NewFile(uintptr(fd), "file"))
+			}
+		}
+	}
+	if len(files) != len(t.Files) {
+		return nil, nil, fmt.Errorf("%d file names for %d files", len(t.Files), len(files))
+	}
+	return &t, files, nil
+}
+
+// maxFiles bounds the files of one task (script included).
+const maxFiles = 64
+
+// writeFiles copies the task's files into the work dir; the names were
+// checked by the supervisor and are checked again here (one path element).
+func writeFiles(names []string, files []*os.File) error {
+	for i, name := range names {
+		if name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/') {
+			files[i].Close()
+			return fail("work dir: file name", fmt.Errorf("bad name %q", name))
+		}
+		dst, err := os.OpenFile(WorkDir+"/"+name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			files[i].Close()
+			return fail("work dir: "+name, err)
+		}
+		_, err = dst.ReadFrom(files[i])
+		files[i].Close()
+		if cerr := dst.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fail("work dir: "+name, err)
+		}
+	}
+	return nil
+}
+
+func readLastCap() (int, error) {
+	b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
