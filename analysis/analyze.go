@@ -156,7 +156,7 @@ func (r *Report) finish(opts Options) {
 	seen := map[string]bool{}
 	out := r.Findings[:0]
 	for _, f := range r.Findings {
-		key := fmt.Sprintf("%s:%d:%d:%s", f.Rule, f.Line, f.Column, f.Target)
+		key := fmt.Sprintf("%s:%d:%d", f.Rule, f.Line, f.Column)
 		if seen[key] {
 			continue
 		}
