@@ -159,6 +159,15 @@ func (l *Log) checkpointLocked() error {
 	if err := writeAtomic(dir, ckptName(c.Size), msg); err != nil {
 		return fmt.Errorf("storing checkpoint: %w", err)
 	}
+	// Keep one checkpoint per CheckpointEvery records plus the newest,
+	// so a log closed after every run does not pile up a file per run
+	// (the witness keeps them all).
+	every := int64(l.opts.CheckpointEvery)
+	if prev := l.lastCP.Size; prev > 0 && prev/every == c.Size/every {
+		if err := os.Remove(filepath.Join(dir, ckptName(prev))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("thinning checkpoints: %w", err)
+		}
+	}
 	l.lastCP = c
 	if l.opts.Witness != "" {
 		l.pendingWitness = &witnessCopy{c, msg}

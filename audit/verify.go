@@ -135,7 +135,7 @@ func Verify(dir string, opts VerifyOptions) (*VerifyReport, error) {
 	if opts.MaxUnsealed == 0 {
 		opts.MaxUnsealed = 15 * time.Minute
 	}
-	rep := &VerifyReport{Dir: dir, FirstBad: -1, KeyPinned: opts.Key != nil}
+	rep := &VerifyReport{Dir: dir, FirstBad: -1, KeyPinned: opts.Key != nil, Findings: []Finding{}}
 	key := opts.Key
 	if key == nil {
 		v, err := LoadVerifier(filepath.Join(dir, "checkpoint.pub"))

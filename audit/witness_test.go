@@ -23,7 +23,7 @@ func TestWitnessDirAndExec(t *testing.T) {
 	}
 	opts := pinnedKey(t, dir)
 	opts.Witness = wdir
-	if rep := mustVerify(t, dir, opts); !rep.Clean() || rep.Checkpoints != 6 {
+	if rep := mustVerify(t, dir, opts); !rep.Clean() || rep.Checkpoints != 5 { // the log thinned 10 away; the witness keeps 5, 10, 12
 		t.Fatalf("with witness: %d checkpoints, %v", rep.Checkpoints, rep.Findings)
 	}
 
@@ -70,5 +70,41 @@ func TestDefaultDirAndOptions(t *testing.T) {
 	o.fill()
 	if o.Fsync != "group" || o.CheckpointEvery != 1000 || o.RotateSize != 64<<20 || o.SigningKey != filepath.Join(want, "checkpoint.key") {
 		t.Fatalf("defaults: %+v", o)
+	}
+}
+
+// A log checkpointed after every few records keeps one checkpoint per
+// CheckpointEvery block plus the newest; the witness keeps them all.
+func TestCheckpointThinning(t *testing.T) {
+	wdir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "audit")
+	opts := testOptions(t, dir)
+	opts.CheckpointEvery = 10
+	opts.Witness = wdir
+	for run := 0; run < 8; run++ { // a process per run: open, 3 records, close
+		l, err := Open(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			if _, err := l.Append(context.Background(), recordFor(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names, _ := listCheckpointFiles(filepath.Join(dir, checkpointsDir))
+	if strings.Join(names, ",") != strings.Join([]string{ckptName(9), ckptName(18), ckptName(24)}, ",") {
+		t.Fatalf("log keeps %v", names)
+	}
+	if w, _ := listCheckpointFiles(wdir); len(w) != 8 {
+		t.Fatalf("witness keeps %v", w)
+	}
+	vo := pinnedKey(t, dir)
+	vo.Witness = wdir
+	if rep := mustVerify(t, dir, vo); !rep.Clean() {
+		t.Fatal(rep.Findings)
 	}
 }
