@@ -278,7 +278,7 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, r
 		ws.Signal() == syscall.SIGKILL && cpuMS >= pol.Limits.CPUTime.D().Milliseconds()):
 		res.Status = StatusCPULimit
 		limitEvent("cpu-limit", fmt.Sprintf("CPU time limit %s reached", pol.Limits.CPUTime))
-	case ws.Signaled() && ws.Signal() == syscall.SIGXFSZ:
+	case ws.Signaled() && ws.Signal() == syscall.SIGXFSZ || ex.FileSizeHit:
 		res.Status = StatusFileSizeLimit
 		limitEvent("file-size-limit", fmt.Sprintf("file size limit %s reached", pol.Limits.FileSize))
 	case ws.Signaled():

@@ -10,8 +10,10 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -40,10 +42,17 @@ func init() {
 // outcome from the control socket, not from the code).
 func stage2(specJSON string) int {
 	// Signals from inside reach the init only if it has a handler; the Go
-	// runtime has one for most, so ignore the ones whose default would end
+	// runtime has one for most; catch the ones whose default would end
 	// the init (Landlock's signal scope refuses them anyway from ABI 6).
-	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
+	// Handled (not ignored: an ignored disposition would survive the
+	// interpreter's execve, a handled one is reset to default in the child).
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
 		syscall.SIGPIPE, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM, syscall.SIGTTIN, syscall.SIGTTOU)
+	go func() {
+		for range sigs {
+		}
+	}()
 	// Not dumpable: nothing inside may ptrace the init or open its fds.
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	unix.CloseOnExec(ctlFD)
@@ -207,13 +216,49 @@ func runInit(ctl int, specJSON string) error {
 		return &childErr{step: st, errno: en}
 	}
 	send(ctl, msgStarted, startedMsg{Pid: pid}, nil)
-	return reap(ctl, pid)
+	return reap(ctl, pid, fsizeLimit(spec.Rlimits), append([]string{WorkDir, "/tmp", "/dev/shm"}, spec.ReadWrite...))
+}
+
+func fsizeLimit(rl []Rlimit) int64 {
+	for _, r := range rl {
+		if r.Resource == unix.RLIMIT_FSIZE {
+			return int64(r.Cur)
+		}
+	}
+	return -1
+}
+
+// maxScan bounds the entries fileSizeHit looks at.
+const maxScan = 10000
+
+// fileSizeHit reports whether a regular file below dirs has reached limit.
+func fileSizeHit(dirs []string, limit int64) bool {
+	if limit <= 0 {
+		return false
+	}
+	seen := 0
+	hit := false
+	for _, d := range dirs {
+		_ = filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
+			seen++
+			if err != nil || seen > maxScan || hit {
+				return filepath.SkipAll
+			}
+			if e.Type().IsRegular() {
+				if fi, err := e.Info(); err == nil && fi.Size() >= limit {
+					hit = true
+				}
+			}
+			return nil
+		})
+	}
+	return hit
 }
 
 // reap waits for the interpreter, reaping every orphan meanwhile, and
 // reports its status. Returning ends pid 1, and the kernel kills whatever
 // is left in the namespace.
-func reap(ctl, pid int) error {
+func reap(ctl, pid int, fsize int64, writable []string) error {
 	for {
 		var ws unix.WaitStatus
 		got, err := unix.Wait4(-1, &ws, 0, nil)
@@ -233,6 +278,9 @@ func reap(ctl, pid int) error {
 			UserUS:     ru.Utime.Sec*1e6 + ru.Utime.Usec,
 			SysUS:      ru.Stime.Sec*1e6 + ru.Stime.Usec,
 			MaxRSSKB:   ru.Maxrss,
+		}
+		if ws.Exited() && ws.ExitStatus() != 0 {
+			m.FileSizeHit = fileSizeHit(writable, fsize)
 		}
 		return send(ctl, msgExit, m, nil)
 	}
