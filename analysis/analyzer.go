@@ -207,20 +207,11 @@ func (a *analyzer) syntaxErrors() {
 	for i := range t.nodes {
 		n := t.nodes[i]
 		isErr := n.kind == 0xFFFF
-		missing := n.start == n.end && !isErr && n.first == none && t.kind(int32(i)) != "" && n.parent != none && !n.named && t.kind(n.parent) != "module"
-		if !isErr && !(missing && strings.TrimSpace(t.kind(int32(i))) != "") {
+		if !isErr && !n.missing {
 			continue
 		}
 		if isErr && n.parent != none && t.nodes[n.parent].kind == 0xFFFF {
 			continue
-		}
-		if missing {
-			// Zero-width tokens are MISSING insertions only when the
-			// grammar would not produce them empty.
-			k := t.kind(int32(i))
-			if k == "string_content" || k == "_newline" || k == "_indent" || k == "_dedent" || k == "" {
-				continue
-			}
 		}
 		count++
 		if count > maxSyntaxErrs {
@@ -228,7 +219,7 @@ func (a *analyzer) syntaxErrors() {
 		}
 		line, col := t.pos(n.start)
 		msg := "invalid syntax"
-		if missing {
+		if n.missing {
 			msg = fmt.Sprintf("missing %q", t.kind(int32(i)))
 		}
 		a.rep.SyntaxErrors = append(a.rep.SyntaxErrors, SyntaxError{Line: line, Column: col, Message: msg})

@@ -136,7 +136,7 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		obj := arg(0, "")
 		nm := arg(1, "")
 		if !(obj.ns || (obj.qual != "" && !strings.HasSuffix(obj.qual, ")") && !strings.HasPrefix(obj.qual, "builtins.")) || obj.qual == "builtins") {
-			if nm.isStr && isDunder(nm.str) && dunderRisk[nm.str] {
+			if nm.isStr && strongDunder[nm.str] {
 				a.report("CDN107", n, q, "%s reaches %s by name", name, nm.str)
 			}
 			return

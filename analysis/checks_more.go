@@ -242,7 +242,7 @@ var (
 	metadataRe     = regexp.MustCompile(`169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200|fd00:ec2::254|169\.254\.170\.2`)
 	exfilRe        = regexp.MustCompile(`(?i)(discord(app)?\.com/api/webhooks|hooks\.slack\.com/services|api\.telegram\.org/bot|pastebin\.com|paste\.ee|hastebin|ngrok\.io|ngrok-free\.app|transfer\.sh|webhook\.site|requestbin|pipedream\.net|oast\.(fun|live|site|me|pro|online)|interact\.sh|burpcollaborator\.net|dnslog\.cn|ceye\.io|anonfiles\.com|file\.io/|0x0\.st|termbin\.com|raw\.githubusercontent\.com/[^ ]*\.(exe|sh|ps1|bat)\b)`)
 	commandRe      = regexp.MustCompile(`(?i)((curl|wget)\s[^|;]*\|\s*(ba|z|da|k)?sh\b|(curl|wget)\s[^;|]*(&&|;)\s*(chmod|sh|bash|\./)|/dev/tcp/|/dev/udp/|\bnc(at)?\s+(-[a-z]*e|.*\s-e\s)|\bbash\s+-i\b|\bsh\s+-i\b|\brm\s+-rf?\s+(/|~|\*|/\*)(\s|$)|\bmkfifo\b|powershell(\.exe)?\s+.*-(e|enc|encodedcommand)\s|\bcertutil\s+.*-urlcache|\bIEX\s*\(|Invoke-Expression|DownloadString\(|\bchmod\s+(\+s|[ugo]*\+x)\s+/tmp|:\(\)\s*\{\s*:\|:&\s*\};:|\bdd\s+if=/dev/(zero|random)\s+of=/dev/sd|\bmkfs\b|\bsocat\b.*exec|base64\s+-d\s*\|\s*(ba)?sh)`)
-	tokenRe        = regexp.MustCompile(`(AKIA|ASIA)[0-9A-Z]{16}|ghp_[A-Za-z0-9]{36}|gho_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,}|xox[baprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{35}|-----BEGIN ((RSA|EC|DSA|OPENSSH|PGP|ENCRYPTED) )?PRIVATE KEY|glpat-[A-Za-z0-9_-]{20}|sk-[A-Za-z0-9]{40,}|[MN][A-Za-z\d]{23}\.[\w-]{6}\.[\w-]{27}`)
+	tokenRe        = regexp.MustCompile(`(AKIA|ASIA)[0-9A-Z]{16}|ghp_[A-Za-z0-9]{36}|gho_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,}|xox[baprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{35}|-----BEGIN ((RSA|EC|DSA|OPENSSH|PGP|ENCRYPTED) )?PRIVATE KEY|glpat-[A-Za-z0-9_-]{20}|sk-[A-Za-z0-9]{40,}`)
 	tmpRe          = regexp.MustCompile(`^(/tmp|/var/tmp|/dev/shm)(/|$)`)
 	blobRe         = regexp.MustCompile(`^[A-Za-z0-9+/=\s]{512,}$|^(\\x[0-9a-fA-F]{2}){64,}$|^[0-9a-fA-F]{512,}$`)
 )
@@ -267,35 +267,79 @@ func (a *analyzer) checkString(n int32) {
 	if len(s) == 0 {
 		return
 	}
+	if !interesting(s) {
+		return
+	}
 	short := s
 	if len(short) > 80 {
 		short = short[:80] + "..."
 	}
-	if m := sensitivePaths.FindString(s); m != "" && len(s) < 4096 {
-		a.sensitive(n)
-		a.report("CDN505", n, m, "reference to sensitive path %q", short)
+	ls := strings.ToLower(s)
+	if hasAny(ls, sensitiveHints) && len(s) < 4096 {
+		a.sensitivePath(n, s, short)
 	} else if passwdPath.MatchString(s) {
 		fi := a.finding("CDN505", n, fmt.Sprintf("reference to %q", s), s)
 		fi.Severity = medium
 		a.emit(fi)
 	}
-	if m := persistPaths.FindString(s); m != "" && len(s) < 4096 {
-		a.report("CDN506", n, m, "reference to persistence location %q", short)
+	if hasAny(ls, persistHints) && len(s) < 4096 {
+		if m := persistPaths.FindString(s); m != "" {
+			a.report("CDN506", n, m, "reference to persistence location %q", short)
+		}
 	}
-	if m := metadataRe.FindString(s); m != "" {
+	if hasAny(ls, metadataHints) {
+		if m := metadataRe.FindString(s); m != "" {
+			a.sensitive(n)
+			a.report("CDN606", n, m, "cloud metadata endpoint %s", m)
+		}
+	}
+	if hasAny(ls, exfilHints) {
+		if m := exfilRe.FindString(s); m != "" {
+			a.facts.netSink = true
+			a.report("CDN607", n, m, "exfiltration or payload endpoint %s", m)
+		}
+	}
+	if hasAny(ls, commandHints) {
+		if m := commandRe.FindString(s); m != "" {
+			a.report("CDN208", n, m, "dangerous command line %q", strings.TrimSpace(m))
+		}
+	}
+	if hasAny(ls, tokenHints) {
+		if m := tokenRe.FindString(s); m != "" {
+			a.report("CDN502", n, "", "literal in a known credential format (%s...)", m[:min(len(m), 8)])
+		}
+	}
+	a.checkStringRest(n, s, short)
+}
+
+func (a *analyzer) sensitivePath(n int32, s, short string) {
+	if m := sensitivePaths.FindString(s); m != "" {
 		a.sensitive(n)
-		a.report("CDN606", n, m, "cloud metadata endpoint %s", m)
+		a.report("CDN505", n, m, "reference to sensitive path %q", short)
 	}
-	if m := exfilRe.FindString(s); m != "" {
-		a.facts.netSink = true
-		a.report("CDN607", n, m, "exfiltration or payload endpoint %s", m)
+}
+
+func hasAny(s string, subs []string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
 	}
-	if m := commandRe.FindString(s); m != "" {
-		a.report("CDN208", n, m, "dangerous command line %q", strings.TrimSpace(m))
-	}
-	if m := tokenRe.FindString(s); m != "" {
-		a.report("CDN502", n, "", "literal in a known credential format (%s...)", m[:min(len(m), 8)])
-	}
+	return false
+}
+
+// Cheap lower-case substring filters: a literal reaches a regexp only if
+// it holds one of its hints.
+var (
+	sensitiveHints = []string{"/etc/", ".ssh", "id_", "/proc/", ".aws", ".kube", ".docker", ".netrc", ".git-cred", "history", "docker.sock", ".gnupg", "gcloud", ".azure", "login data", "local state", "cookies", ".mozilla", "key3", "key4", "logins.json", "local storage", "wallet", ".electrum", "exodus", ".password-store", ".pgpass", ".pypirc", ".npmrc", "keychain", "ssl/private"}
+	persistHints   = []string{"cron", "rc", "profile", "systemd", "init.d", "authorized_keys", "preload", "autostart", "currentversion", "startup", "launch", "customize", ".pth"}
+	metadataHints  = []string{"169.254", "metadata.google", "100.100.100.200", "fd00:ec2"}
+	exfilHints     = []string{"discord", "slack", "telegram", "paste", "ngrok", "transfer.sh", "webhook", "requestbin", "pipedream", "oast", "interact.sh", "burpcollab", "dnslog", "ceye", "anonfiles", "file.io", "0x0.st", "termbin", "raw.githubusercontent"}
+	commandHints   = []string{"curl", "wget", "/dev/", "nc ", "ncat", "bash", "sh -i", "rm -", "mkfifo", "powershell", "certutil", "iex", "invoke-expression", "downloadstring", "chmod", ":(){", "dd ", "mkfs", "socat", "base64"}
+	tokenHints     = []string{"akia", "asia", "ghp_", "gho_", "github_pat_", "xox", "sk_live_", "aiza", "private key", "glpat-", "sk-"}
+)
+
+func (a *analyzer) checkStringRest(n int32, s, short string) {
 	if s == "0.0.0.0" || s == "::" {
 		a.report("CDN604", n, s, "binding or serving on all interfaces (%s)", s)
 	}
@@ -304,9 +348,19 @@ func (a *analyzer) checkString(n int32) {
 		fi.Severity = low
 		a.emit(fi)
 	}
-	if len(s) >= 512 && blobRe.MatchString(s) {
+	if len(s) >= 512 && !strings.ContainsAny(s[:64], " ,;()") && blobRe.MatchString(s) {
 		a.report("CDN901", n, "", "long encoded blob (%d characters)", len(s))
 	}
+}
+
+// interesting is a cheap filter before the literal regexps: every pattern
+// they match needs one of these bytes or a long string.
+func interesting(s string) bool {
+	if len(s) >= 20 {
+		return true
+	}
+	return strings.ContainsAny(s, "/\\.:|-") || strings.Contains(s, "Cookies") || strings.Contains(s, "LD_PRELOAD") || strings.Contains(s, "crontab") || strings.Contains(s, "keychain") || strings.Contains(s, "Exodus") ||
+		strings.Contains(s, "Login") || strings.Contains(s, "Local") || strings.Contains(s, "wallet") || strings.Contains(s, "id_")
 }
 
 // checkAssignment: secrets bound to names, check_hostname = False,

@@ -1,17 +1,14 @@
 package analysis
 
-// The tree-sitter tree is copied once into a Go slice of nodes (one cursor
-// walk, a handful of cgo calls per node) and closed at once; every rule then
-// works on the Go copy. Positions are byte offsets; lines and columns are
+// The tree-sitter tree is copied once into a Go slice of nodes (one C walk,
+// see tsparse_unsafe.go) and deleted at once; every rule then works on the
+// Go copy. Positions are byte offsets; lines and columns are
 // computed from a line table only for the nodes that end up in findings.
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
@@ -22,14 +19,16 @@ import (
 const none = -1
 
 type node struct {
-	kind   uint16 // tree-sitter kind id; name via kindNames
-	field  uint16 // field id in the parent (0: none)
-	named  bool
-	start  uint32
-	end    uint32
-	parent int32
-	first  int32 // first child
-	next   int32 // next sibling
+	kind    uint16 // tree-sitter kind id; name via kindNames
+	field   uint16 // field id in the parent (0: none)
+	named   bool
+	missing bool // a token the parser inserted to recover
+	_       [2]byte
+	start   uint32
+	end     uint32
+	parent  int32
+	first   int32 // first child
+	next    int32 // next sibling
 }
 
 type tree struct {
@@ -47,7 +46,6 @@ var (
 	kindNames []string
 	kindNamed []bool
 	fieldName []string
-	parsers   sync.Pool
 )
 
 func language() *sitter.Language {
@@ -67,133 +65,6 @@ func language() *sitter.Language {
 		}
 	})
 	return lang
-}
-
-func getParser() (*sitter.Parser, error) {
-	if p, ok := parsers.Get().(*sitter.Parser); ok {
-		return p, nil
-	}
-	p := sitter.NewParser()
-	if err := p.SetLanguage(language()); err != nil {
-		p.Close()
-		return nil, fmt.Errorf("tree-sitter python: %w", err)
-	}
-	return p, nil
-}
-
-// errParseCancelled means tree-sitter stopped before the end of the input
-// (time bound or cancelled context).
-var errParseCancelled = errors.New("parse did not finish")
-
-// parse parses src (UTF-8) and copies the tree. The parser goes back to the
-// pool; the C tree is closed before parse returns.
-func parse(ctx context.Context, src []byte) (*tree, error) {
-	p, err := getParser()
-	if err != nil {
-		return nil, err
-	}
-	// ParseCtx in go-tree-sitter v0.25.0 dereferences a nil cancellation
-	// flag, and Parse hands tree-sitter the whole rest of the text on every
-	// read (a C copy each time): parse in bounded chunks under the C
-	// parser's own time bound instead.
-	timeout := uint64(DefaultTimeout / time.Microsecond)
-	if dl, ok := ctx.Deadline(); ok {
-		left := time.Until(dl)
-		if left <= 0 {
-			parsers.Put(p)
-			return nil, fmt.Errorf("%w: %w", errParseCancelled, context.DeadlineExceeded)
-		}
-		timeout = uint64(left / time.Microsecond)
-	}
-	p.SetTimeoutMicros(timeout)
-	const chunk = 64 << 10
-	ts := p.ParseWithOptions(func(i int, _ sitter.Point) []byte {
-		if i >= len(src) {
-			return nil
-		}
-		return src[i:min(i+chunk, len(src))]
-	}, nil, nil)
-	if ts == nil {
-		// A cancelled parse leaves the parser mid-way; reset before reuse.
-		p.Reset()
-		parsers.Put(p)
-		return nil, fmt.Errorf("%w: %w", errParseCancelled, context.DeadlineExceeded)
-	}
-	parsers.Put(p)
-	defer ts.Close()
-	t := &tree{src: src}
-	t.copyFrom(ts)
-	t.lines = lineStarts(src)
-	return t, nil
-}
-
-func (t *tree) copyFrom(ts *sitter.Tree) {
-	root := ts.RootNode()
-	t.hasError = root.HasError()
-	c := root.Walk()
-	defer c.Close()
-	t.nodes = make([]node, 0, len(t.src)/3+16)
-	// stack of (node index, last child index) along the cursor's path.
-	type frame struct{ idx, last int32 }
-	stack := []frame{}
-	errorDepth := 0
-	errStack := []bool{}
-	for {
-		n := c.Node()
-		kid := n.KindId()
-		idx := int32(len(t.nodes))
-		nd := node{
-			kind:   kid,
-			field:  c.FieldId(),
-			start:  uint32(n.StartByte()),
-			end:    uint32(n.EndByte()),
-			parent: none,
-			first:  none,
-			next:   none,
-		}
-		if int(kid) < len(kindNamed) {
-			nd.named = kindNamed[kid]
-		}
-		isErr := kid == 0xFFFF || (nd.start == nd.end && n.IsMissing())
-		if kid == 0xFFFF && errorDepth == 0 {
-			t.errorSpan += int(nd.end - nd.start)
-		}
-		if len(stack) > 0 {
-			top := &stack[len(stack)-1]
-			nd.parent = top.idx
-			if top.last == none {
-				t.nodes[top.idx].first = idx
-			} else {
-				t.nodes[top.last].next = idx
-			}
-			top.last = idx
-		}
-		if isErr {
-			t.hasError = true
-		}
-		t.nodes = append(t.nodes, nd)
-		if c.GotoFirstChild() {
-			stack = append(stack, frame{idx, none})
-			if kid == 0xFFFF {
-				errorDepth++
-			}
-			errStack = append(errStack, kid == 0xFFFF)
-			if len(stack) > t.maxDepth {
-				t.maxDepth = len(stack)
-			}
-			continue
-		}
-		for !c.GotoNextSibling() {
-			if !c.GotoParent() {
-				return
-			}
-			if errStack[len(errStack)-1] {
-				errorDepth--
-			}
-			errStack = errStack[:len(errStack)-1]
-			stack = stack[:len(stack)-1]
-		}
-	}
 }
 
 func lineStarts(src []byte) []int {
@@ -298,3 +169,7 @@ func (t *tree) lineText(l int) string {
 	}
 	return string(b)
 }
+
+// errParseCancelled means tree-sitter stopped before the end of the input
+// (the time bound).
+var errParseCancelled = errors.New("parse did not finish")
