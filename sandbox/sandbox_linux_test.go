@@ -1,0 +1,166 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/cordonsec/cordon/interp"
+)
+
+func pythonSpec(t *testing.T) (Spec, *interp.Runtime) {
+	t.Helper()
+	rt, err := interp.Resolve("python3")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3: %v", err)
+		}
+		t.Skipf("no python3: %v", err)
+	}
+	spec := Spec{
+		ReadOnly: rt.ReadOnlyPaths, TmpSize: 8 << 20, WorkSize: 8 << 20,
+		Seccomp: true, Landlock: LandlockABI() > 0, HostUID: -1, HostGID: -1,
+		Rlimits: []Rlimit{
+			{Resource: unix.RLIMIT_NOFILE, Cur: 100, Max: 101},
+			{Resource: unix.RLIMIT_CORE, Cur: 0, Max: 0},
+			{Resource: unix.RLIMIT_CPU, Cur: 5, Max: 6},
+		},
+	}
+	for _, l := range rt.Symlinks {
+		spec.Symlinks = append(spec.Symlinks, Symlink{Path: l.Path, Target: l.Target})
+	}
+	return spec, rt
+}
+
+// python runs code in a sandbox built from spec and returns its stdout.
+func python(t *testing.T, spec Spec, rt *interp.Runtime, code string) (string, Exit) {
+	t.Helper()
+	sb, err := Start(context.Background(), spec)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	sb.Stdin().Close()
+	outc := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(sb.Stdout())
+		outc <- string(b)
+	}()
+	go io.Copy(io.Discard, sb.Stderr())
+	if err := sb.Run(Task{Argv: []string{rt.Exec, "-E", "-s", "-c", code}, Env: []string{"PATH=/usr/bin"}}, nil); err != nil {
+		sb.Close()
+		t.Fatalf("Run: %v", err)
+	}
+	if fd := <-sb.Listener(); fd >= 0 {
+		defer unix.Close(fd)
+	}
+	ex := sb.Wait()
+	out := <-outc
+	sb.Stdout().Close()
+	sb.Stderr().Close()
+	return out, ex
+}
+
+// TestPrivilegesDropped: the interpreter has no capability in any set, no
+// way to regain one, no_new_privs, a seccomp filter, its own session, a
+// non-root uid mapped to an unprivileged host uid, and the rlimits asked.
+func TestPrivilegesDropped(t *testing.T) {
+	spec, rt := pythonSpec(t)
+	out, ex := python(t, spec, rt, `
+import os
+st = dict(l.split(":\t", 1) for l in open("/proc/self/status").read().splitlines() if ":\t" in l)
+for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", "Uid", "Gid"):
+    print(k, st[k].split()[0] if k in ("Uid", "Gid") else st[k])
+print("sid", os.getsid(0) == os.getpid())
+print("uidmap", " ".join(open("/proc/self/uid_map").read().split()))
+lim = {l[:26].strip(): l[26:].split()[:2] for l in open("/proc/self/limits").read().splitlines()[1:]}
+print("nofile", lim["Max open files"])
+print("core", lim["Max core file size"])
+print("cpu", lim["Max cpu time"])
+print("hostname", os.uname().nodename)
+`)
+	if !ex.Reported || ex.WaitStatus.ExitStatus() != 0 {
+		t.Fatalf("exit %+v, stdout %q", ex, out)
+	}
+	hostID := os.Getuid()
+	if hostID == 0 {
+		hostID = DefaultHostID
+	}
+	want := map[string]string{
+		"CapInh": "0000000000000000", "CapPrm": "0000000000000000", "CapEff": "0000000000000000",
+		"CapBnd": "0000000000000000", "CapAmb": "0000000000000000", "NoNewPrivs": "1", "Seccomp": "2",
+		"Uid": "1000", "Gid": "1000", "sid": "True", "uidmap": "1000 " + strconv.Itoa(hostID) + " 1",
+		"nofile": "100 101", "core": "0 0", "cpu": "5 6", "hostname": "cordon",
+	}
+	got := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		k, v, _ := strings.Cut(l, " ")
+		got[k] = strings.Trim(strings.ReplaceAll(strings.ReplaceAll(v, "'", ""), ",", ""), "[]")
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+// TestFailsClosed: a step that cannot be done ends the setup with an
+// error naming the step and its layer; nothing runs.
+func TestFailsClosed(t *testing.T) {
+	spec, _ := pythonSpec(t)
+	spec.ReadOnly = append(append([]string(nil), spec.ReadOnly...), "/nonexistent-cordon-sandbox-test")
+	_, err := Start(context.Background(), spec)
+	var se *SetupError
+	if !errors.As(err, &se) || se.Layer != "rootfs" || !errors.Is(err, ErrSetup) {
+		t.Fatalf("err %v (%#v), want a rootfs SetupError", err, se)
+	}
+}
+
+// TestRootIsMinimal: only the listed paths exist; the root and the
+// read-only binds refuse writes; the work dir, /tmp and /dev/shm take them.
+func TestRootIsMinimal(t *testing.T) {
+	spec, rt := pythonSpec(t)
+	out, _ := python(t, spec, rt, `
+import os
+def w(p):
+    try:
+        open(p, "w").write("x"); return "ok"
+    except OSError as e:
+        return str(e.errno)
+print(sorted(os.listdir("/")))
+print(sorted(os.listdir("/dev")))
+print(w("/x"), w("/usr/x"), w("`+rt.LibDirs[0]+`/x"), w("/work/x"), w("/tmp/x"), w("/dev/shm/x"), w("/dev/null"))
+print(os.path.exists("/etc/passwd"), os.path.exists("/home"), os.path.exists("/sys"))
+`)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("output %q", out)
+	}
+	if !strings.Contains(lines[1], "'null', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'urandom', 'zero'") {
+		t.Errorf("/dev: %s", lines[1])
+	}
+	if lines[2] != "30 30 30 ok ok ok ok" { // EROFS for the root and the binds
+		t.Errorf("writes: %s", lines[2])
+	}
+	if lines[3] != "False False False" {
+		t.Errorf("host paths visible: %s", lines[3])
+	}
+}
+
+func TestLayerOfStep(t *testing.T) {
+	for step, layer := range map[string]string{
+		"rootfs: bind /usr": "rootfs", "landlock: ruleset": "landlock", "network: lo up": "netns",
+		"seccomp: build filter": "seccomp", "uts: hostname": "utsns", "fork": "", "": "",
+	} {
+		if got := layerOfStep(step); got != layer {
+			t.Errorf("layerOfStep(%q) = %q, want %q", step, got, layer)
+		}
+	}
+}
