@@ -9,6 +9,7 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -23,6 +24,10 @@ const (
 	// 100 indentation levels) and past what any real program nests.
 	maxTreeDepth = 600
 )
+
+// waitsRe spots loop bodies that block for work (servers, workers), which
+// a fork bomb never does.
+var waitsRe = regexp.MustCompile(`\.(accept|recv|recvfrom|get|wait|waitpid|join|read|readline|select|poll|communicate)\(|\b(sleep|input|waitpid|wait|select)\(|\bbreak\b|\breturn\b`)
 
 type scope struct {
 	vars   map[string]value
@@ -62,6 +67,7 @@ type frame struct {
 	sc       *scope
 	loop     bool // inside a loop
 	infinite bool // inside a `while True` style loop
+	bomb     bool // ... whose body is small and never waits
 }
 
 func (a *analyzer) run(src []byte, depth int) error {
@@ -141,6 +147,8 @@ func (a *analyzer) run(src []byte, depth int) error {
 			f.loop = true
 			if a.truthy(t.child(n, "condition"), f.sc) {
 				f.infinite = true
+				body := t.child(n, "body")
+				f.bomb = t.nodes[body].end-t.nodes[body].start < 400 && !waitsRe.MatchString(t.text(body))
 			}
 		case "as_pattern":
 			if al := t.child(n, "alias"); al != none {
@@ -180,7 +188,7 @@ func (a *analyzer) run(src []byte, depth int) error {
 			kids = append(kids, c)
 		}
 		for k := len(kids) - 1; k >= 0; k-- {
-			stack = append(stack, frame{n: kids[k], sc: f.sc, loop: f.loop, infinite: f.infinite})
+			stack = append(stack, frame{n: kids[k], sc: f.sc, loop: f.loop, infinite: f.infinite, bomb: f.bomb})
 		}
 	}
 	a.combine()

@@ -92,9 +92,16 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		a.report("CDN104", n, q, "call through a name computed at run time (%s)", strings.TrimSpace(firstLine(t.text(fn))))
 	}
 	if f.infinite && (spawnTargets[q] || strings.HasPrefix(q, "os.spawn") || strings.HasPrefix(q, "os.exec")) {
-		a.report("CDN207", n, q, "%s inside an unbounded loop: fork/spawn bomb", builtinName(q))
+		fi := a.finding("CDN207", n, fmt.Sprintf("%s inside an unbounded loop: fork/spawn bomb", builtinName(q)), q)
+		if !f.bomb {
+			fi.Severity = medium
+			fi.Message = fmt.Sprintf("%s inside an unbounded loop that also waits for work (server-shaped)", builtinName(q))
+		}
+		a.emit(fi)
 	} else if f.loop && (q == "os.fork" || q == "os.forkpty" || q == "pty.fork") {
-		a.report("CDN207", n, q, "%s inside a loop", q)
+		fi := a.finding("CDN207", n, fmt.Sprintf("%s inside a loop", q), q)
+		fi.Severity = medium
+		a.emit(fi)
 	}
 	a.checkMethodCall(n, method, q, pos, kw, arg)
 	id := ruleFor(q)
@@ -128,8 +135,12 @@ func (a *analyzer) checkCall(n int32, f frame) {
 			fi.Severity = high
 			a.emit(fi)
 		default:
+			// importlib.import_module(name) is the plugin-loader idiom;
+			// __import__ or a decoded/obfuscated name is not.
 			fi := a.finding(id, n, fmt.Sprintf("%s with a module name computed at run time", name), q)
-			fi.Severity = high
+			if q == "builtins.__import__" || v.decoded != "" || v.obf {
+				fi.Severity = high
+			}
 			a.emit(fi)
 		}
 	case "CDN104":
@@ -137,7 +148,9 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		nm := arg(1, "")
 		if !(obj.ns || (obj.qual != "" && !strings.HasSuffix(obj.qual, ")") && !strings.HasPrefix(obj.qual, "builtins.")) || obj.qual == "builtins") {
 			if nm.isStr && strongDunder[nm.str] {
-				a.report("CDN107", n, q, "%s reaches %s by name", name, nm.str)
+				fi := a.finding("CDN107", n, fmt.Sprintf("%s reaches %s by name", name, nm.str), q)
+				fi.Severity = medium
+				a.emit(fi)
 			}
 			return
 		}
@@ -145,11 +158,13 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		if owner == "" {
 			owner = "globals"
 		}
-		if nm.isStr && !nm.obf {
+		if nm.isStr && !nm.obf && nm.decoded == "" {
 			a.report(id, n, q+":"+owner+"."+nm.str, "%s(%s, %q) reaches %s.%s by a string name", name, owner, nm.str, owner, nm.str)
 		} else {
 			fi := a.finding(id, n, fmt.Sprintf("%s on %s with a name computed at run time", name, owner), q)
-			fi.Severity = high
+			if dangerousModule[owner] || owner == "globals" || nm.obf || nm.decoded != "" || obj.ns {
+				fi.Severity = high
+			}
 			a.emit(fi)
 		}
 	case "CDN201":

@@ -5,6 +5,8 @@ import (
 	"math"
 	"regexp"
 	"strings"
+
+	"github.com/cordonsec/cordon/policy"
 )
 
 func isDunder(s string) bool {
@@ -75,6 +77,9 @@ func (a *analyzer) checkAttribute(n int32, sc *scope) {
 	}
 	switch attr {
 	case "CERT_NONE":
+		if p := t.nodes[n].parent; p != none && t.kind(p) == "comparison_operator" {
+			return
+		}
 		if v := a.eval(n, sc, 0); v.qual == "ssl.CERT_NONE" {
 			a.report("CDN404", n, "ssl.CERT_NONE", "ssl.CERT_NONE turns off certificate verification")
 		}
@@ -93,17 +98,31 @@ func (a *analyzer) checkAttribute(n int32, sc *scope) {
 					return
 				}
 				if m == "copy" || m == "items" || m == "values" {
-					a.sensitive(n)
+					// os.environ.items() handed on whole, not iterated.
+					if call := t.nodes[p].parent; call != none && t.kind(call) == "call" {
+						if gp := t.nodes[call].parent; gp != none && wholesale(t.kind(gp)) {
+							a.sensitive(n)
+						}
+					}
 				}
 				return
 			}
-			if pk == "comparison_operator" {
-				return
+			if wholesale(pk) {
+				a.sensitive(n)
 			}
-			a.sensitive(n)
 		}
 	case "check_hostname":
 	}
+}
+
+// wholesale says whether a node of kind k hands its child on whole (a call
+// argument, a dict value, a keyword value).
+func wholesale(k string) bool {
+	switch k {
+	case "argument_list", "keyword_argument", "pair", "list", "tuple", "return_statement":
+		return true
+	}
+	return false
 }
 
 func (a *analyzer) sensitive(n int32) {
@@ -126,6 +145,11 @@ func (a *analyzer) checkDunderChain(top int32) {
 			}
 			n = t.child(n, "object")
 		case "subscript":
+			if k := t.child(n, "subscript"); t.kind(k) == "string" {
+				if v, _, ok := t.stringValue(k); ok && isDunder(v) {
+					names = append(names, v)
+				}
+			}
 			n = t.child(n, "value")
 		case "call":
 			n = t.child(n, "function")
@@ -140,27 +164,29 @@ func (a *analyzer) checkDunderChain(top int32) {
 			n = none
 		}
 	}
-	risky, strong := 0, false
+	has := map[string]bool{}
 	for _, s := range names {
-		if dunderRisk[s] {
-			risky++
-		}
-		strong = strong || strongDunder[s]
+		has[s] = true
 	}
-	// `self.__class__` and `type(x).__init__` alone are ordinary Python.
-	if !strong && risky < 2 {
-		return
+	sev := policy.Severity("")
+	switch {
+	case has["__subclasses__"], has["__builtins__"] && len(names) >= 2,
+		has["__globals__"] && len(names) >= 2, has["__code__"] && has["__globals__"],
+		(has["__bases__"] || has["__base__"] || has["__mro__"]) && has["__subclasses__"]:
+		sev = high
+	case len(names) >= 2 && (has["__globals__"] || has["__code__"] || has["__closure__"] || has["__getattribute__"] || has["__mro__"] || has["__bases__"] || has["__base__"]):
+		sev = medium
+	case has["__globals__"] || has["__builtins__"]:
+		sev = medium
 	}
-	if risky < 2 && (names[0] == "__init__" || names[0] == "__class__") {
+	if sev == "" {
 		return
 	}
 	for i, j := 0, len(names)-1; i < j; i, j = i+1, j-1 {
 		names[i], names[j] = names[j], names[i]
 	}
 	fi := a.finding("CDN107", top, fmt.Sprintf("introspection chain %s reaches interpreter internals", strings.Join(names, ".")), strings.Join(names, "."))
-	if risky < 2 {
-		fi.Severity = medium
-	}
+	fi.Severity = sev
 	a.emit(fi)
 }
 
@@ -179,7 +205,9 @@ func (a *analyzer) checkSubscript(n int32, sc *scope) {
 	}
 	if !key.isStr {
 		fi := a.finding("CDN105", n, fmt.Sprintf("lookup in %s namespace with a key computed at run time", owner), owner)
-		fi.Severity = high
+		if owner == "builtins" || key.decoded != "" || key.obf || dangerousModule[owner] {
+			fi.Severity = high
+		}
 		a.emit(fi)
 		return
 	}
@@ -189,6 +217,12 @@ func (a *analyzer) checkSubscript(n int32, sc *scope) {
 	}
 	a.emit(fi)
 }
+
+// dangerousModule lists modules whose attributes reached by computed names
+// are a high finding.
+var dangerousModule = map[string]bool{"os": true, "subprocess": true, "builtins": true, "pty": true,
+	"ctypes": true, "socket": true, "shutil": true, "importlib": true, "sys": true, "marshal": true,
+	"pickle": true, "posix": true, "commands": true, "platform": true, "code": true, "runpy": true}
 
 var dangerousName = map[string]bool{"exec": true, "eval": true, "compile": true, "__import__": true,
 	"system": true, "popen": true, "getattr": true, "open": true, "execfile": true}
@@ -236,9 +270,9 @@ func (a *analyzer) checkImport(n int32, mod string) {
 }
 
 var (
-	sensitivePaths = regexp.MustCompile(`(?i)(/etc/(shadow|gshadow|sudoers|master\.passwd)\b|\.ssh(/|\\|$)|id_(rsa|dsa|ecdsa|ed25519)\b|/proc/(self|\d+|\*|[^/]*\{)[^ ]*/(environ|mem|maps|cmdline)\b|\.aws/credentials|\.aws/config|\.kube/config|\.docker/config\.json|\.netrc\b|\.git-credentials|\.bash_history|\.zsh_history|/var/run/docker\.sock|docker\.sock|\.gnupg|\.config/gcloud|\.azure/|Login Data|Local State|\bCookies\b|\.mozilla/firefox|key[34]\.db|logins\.json|Local Storage[/\\]leveldb|wallet\.dat|\.electrum|Exodus|\.password-store|/etc/ssl/private|\.pgpass|\.pypirc|\.npmrc|keychain)`)
+	sensitivePaths = regexp.MustCompile(`(?i)(/etc/(shadow|gshadow|sudoers|master\.passwd)\b|\.ssh(/|\\|$)|id_(rsa|dsa|ecdsa|ed25519)\b|/proc/(self|\d+|\*|[^/]*\{)[^ ]*/(environ|mem|maps|cmdline)\b|\.aws/credentials|\.aws/config|\.kube/config|\.docker/config\.json|\.netrc\b|\.git-credentials|\.bash_history|\.zsh_history|/var/run/docker\.sock|docker\.sock|\.gnupg|\.config/gcloud|\.azure/|Login Data|Local State|[/\\]Cookies\b|\.mozilla/firefox|key[34]\.db|logins\.json|Local Storage[/\\]leveldb|wallet\.dat|\.electrum|Exodus|\.password-store|/etc/ssl/private|\.pgpass|\.pypirc|\.npmrc|keychain)`)
 	passwdPath     = regexp.MustCompile(`^/etc/(passwd|group|hosts)$`)
-	persistPaths   = regexp.MustCompile(`(?i)(/etc/cron|/var/spool/cron|\bcrontab\b|\.bashrc|\.bash_profile|\.zshrc|\.profile\b|/etc/profile|/etc/rc\.local|/etc/systemd/system|\.config/systemd/user|/etc/init\.d|authorized_keys|ld\.so\.preload|\bLD_PRELOAD\b|\.config/autostart|CurrentVersion\\+Run|Start Menu\\+Programs\\+Startup|/Library/LaunchAgents|/Library/LaunchDaemons|sitecustomize\.py|usercustomize\.py|\.pth$)`)
+	persistPaths   = regexp.MustCompile(`(?i)(/etc/cron|/var/spool/cron|\bcrontab\b|\.bashrc|\.bash_profile|\.zshrc|\.profile\b|/etc/profile|/etc/rc\.local|/etc/systemd/system|\.config/systemd/user|/etc/init\.d|authorized_keys|ld\.so\.preload|\bLD_PRELOAD\b|\.config/autostart|CurrentVersion\\+Run|Start Menu\\+Programs\\+Startup|/Library/LaunchAgents|/Library/LaunchDaemons|sitecustomize\.py|usercustomize\.py|[/\\][^/\\]*\.pth$)`)
 	metadataRe     = regexp.MustCompile(`169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200|fd00:ec2::254|169\.254\.170\.2`)
 	exfilRe        = regexp.MustCompile(`(?i)(discord(app)?\.com/api/webhooks|hooks\.slack\.com/services|api\.telegram\.org/bot|pastebin\.com|paste\.ee|hastebin|ngrok\.io|ngrok-free\.app|transfer\.sh|webhook\.site|requestbin|pipedream\.net|oast\.(fun|live|site|me|pro|online)|interact\.sh|burpcollaborator\.net|dnslog\.cn|ceye\.io|anonfiles\.com|file\.io/|0x0\.st|termbin\.com|raw\.githubusercontent\.com/[^ ]*\.(exe|sh|ps1|bat)\b)`)
 	commandRe      = regexp.MustCompile(`(?i)((curl|wget)\s[^|;]*\|\s*(ba|z|da|k)?sh\b|(curl|wget)\s[^;|]*(&&|;)\s*(chmod|sh|bash|\./)|/dev/tcp/|/dev/udp/|\bnc(at)?\s+(-[a-z]*e|.*\s-e\s)|\bbash\s+-i\b|\bsh\s+-i\b|\brm\s+-rf?\s+(/|~|\*|/\*)(\s|$)|\bmkfifo\b|powershell(\.exe)?\s+.*-(e|enc|encodedcommand)\s|\bcertutil\s+.*-urlcache|\bIEX\s*\(|Invoke-Expression|DownloadString\(|\bchmod\s+(\+s|[ugo]*\+x)\s+/tmp|:\(\)\s*\{\s*:\|:&\s*\};:|\bdd\s+if=/dev/(zero|random)\s+of=/dev/sd|\bmkfs\b|\bsocat\b.*exec|base64\s+-d\s*\|\s*(ba)?sh)`)
@@ -313,10 +347,22 @@ func (a *analyzer) checkString(n int32) {
 }
 
 func (a *analyzer) sensitivePath(n int32, s, short string) {
-	if m := sensitivePaths.FindString(s); m != "" {
-		a.sensitive(n)
-		a.report("CDN505", n, m, "reference to sensitive path %q", short)
+	m := sensitivePaths.FindString(s)
+	if m == "" {
+		return
 	}
+	fi := a.finding("CDN505", n, fmt.Sprintf("reference to sensitive path %q", short), m)
+	lm := strings.ToLower(m)
+	switch {
+	case strings.Count(s, " ") >= 4 && !strings.ContainsAny(s, "|;&"):
+		// Prose (a message about the file), not a path being opened.
+		fi.Severity = low
+	case lm == ".netrc" || lm == ".pypirc" || lm == ".npmrc" || lm == ".pgpass" || strings.HasSuffix(lm, "history"):
+		fi.Severity = medium
+	default:
+		a.sensitive(n)
+	}
+	a.emit(fi)
 }
 
 func hasAny(s string, subs []string) bool {
