@@ -74,6 +74,10 @@ func Open(opts Options) (*Log, error) {
 	if err := os.MkdirAll(filepath.Join(opts.Dir, checkpointsDir), 0o700); err != nil {
 		return nil, fmt.Errorf("audit dir: %w", err)
 	}
+	// The entries just made must survive a crash too.
+	if err := syncDir(opts.Dir); err != nil {
+		return nil, fmt.Errorf("audit dir: %w", err)
+	}
 	l := &Log{opts: opts, stop: make(chan struct{})}
 	lf, err := os.OpenFile(filepath.Join(opts.Dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
