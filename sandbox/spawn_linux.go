@@ -210,6 +210,13 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 			if err := json.Unmarshal(m.body, &s.ready); err != nil {
 				return nil, err
 			}
+			// A sandbox is ready once it is in its cgroup too: the
+			// placement (6-14 ms on v1) overlapped the init's setup, and
+			// a prepared sandbox must not pay for it at hand-over.
+			if err := <-s.placed; err != nil {
+				return nil, &SetupError{Step: "cgroup: place the init", Layer: "cgroup", Err: err.Error()}
+			}
+			s.placed <- nil
 			return s, nil
 		case m.kind == msgError:
 			return nil, decodeError(m.body)
