@@ -1,0 +1,30 @@
+//go:build !linux
+
+package cordon
+
+import (
+	"context"
+	"errors"
+
+	"github.com/cordonsec/cordon/policy"
+)
+
+// Prepared is a sandbox built before its job; Linux only.
+type Prepared struct{ pol *policy.Policy }
+
+type cgroupManager = struct{}
+
+type input struct{}
+
+func loadInput(*Job, *policy.Policy) (*input, error) { return nil, errors.ErrUnsupported }
+
+func (e *Executor) prepare(context.Context, *policy.Policy) (*Prepared, Result) {
+	return nil, Result{Status: StatusInternalError, Error: "sandbox: " + errors.ErrUnsupported.Error()}
+}
+
+func (p *Prepared) run(context.Context, *Job, *input) (Result, error) {
+	return Result{}, errors.ErrUnsupported
+}
+
+// Close releases a prepared sandbox.
+func (p *Prepared) Close() error { return nil }
