@@ -104,6 +104,9 @@ func (r *Report) Max() policy.Severity {
 // unavailable); every property of the input, including bytes that are not
 // Python at all, is a finding.
 func Analyze(ctx context.Context, file string, src []byte, opts Options) (*Report, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("analysing %s: %w", file, err)
+	}
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxBytes
 	}

@@ -172,8 +172,8 @@ func (a *analyzer) run(src []byte, depth int) error {
 		case "identifier":
 			a.checkIdentifier(n, f.sc)
 		case "string":
+			// Children too: f-string interpolations hold code.
 			a.checkString(n)
-			pushChildren = false
 		case "assert_statement":
 			a.checkAssert(n)
 		case "keyword_argument":

@@ -116,6 +116,13 @@ func decodeSource(src []byte) ([]byte, string, error) {
 	if err != nil {
 		return nil, enc, err
 	}
+	if undef, ok := undefinedBytes[enc]; ok {
+		for i, b := range src {
+			if bytes.IndexByte(undef, b) >= 0 {
+				return nil, enc, fmt.Errorf("%w: %s: byte %#x at %d is undefined", ErrBadEncoding, enc, b, i)
+			}
+		}
+	}
 	out, err := codec.NewDecoder().Bytes(src)
 	if err != nil {
 		return nil, enc, fmt.Errorf("%w: %s: %v", ErrBadEncoding, enc, err)
@@ -126,6 +133,13 @@ func decodeSource(src []byte) ([]byte, string, error) {
 		return nil, enc, fmt.Errorf("%w: %s: undefined byte", ErrBadEncoding, enc)
 	}
 	return out, enc, nil
+}
+
+// undefinedBytes are bytes Python's strict codecs refuse but x/text's
+// WHATWG-style decoders map to C1 controls.
+var undefinedBytes = map[string][]byte{
+	"cp1252": {0x81, 0x8d, 0x8f, 0x90, 0x9d}, "windows-1252": {0x81, 0x8d, 0x8f, 0x90, 0x9d},
+	"cp1250": {0x81, 0x83, 0x88, 0x90, 0x98}, "cp1251": {0x98},
 }
 
 func firstInvalid(b []byte) int {

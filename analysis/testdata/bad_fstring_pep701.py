@@ -1,0 +1,3 @@
+# expect: CDN201
+import os
+print(f"user: {os.popen("id").read()}")
