@@ -247,6 +247,15 @@ print("ifaces", sorted(n for _, n in socket.if_nameindex()))
 print("route", open("/proc/net/route").read().count("\n") - 1)
 print("connect", tryconnect())
 print("secret", os.environ.get("CORDON_TEST_SECRET"))
+def trylist(p):
+    try:
+        os.listdir(p); return "listed"
+    except Exception as e:
+        return type(e).__name__
+print("init-fds", trylist("/proc/1/fd"))
+print("init-env", tryopen("/proc/1/environ"))
+print("sys", os.path.exists("/sys/fs/cgroup"))
+print("cgroup", open("/proc/self/cgroup").read().split("\n")[0].split(":")[-1])
 print("kill-host", end=" ")
 try:
     os.kill(%d, 0); print("alive")
@@ -273,6 +282,10 @@ except Exception as e:
 		"connect":    func(v string) bool { return v == "connected" },
 		"secret":     func(v string) bool { return v != "None" },
 		"kill-host":  func(v string) bool { return v == "alive" },
+		"init-fds":   func(v string) bool { return v == "listed" },
+		"init-env":   func(v string) bool { return v == "read" },
+		"sys":        func(v string) bool { return v != "False" },
+		"cgroup":     func(v string) bool { return v != "/" }, // the cgroup namespace hides the host path
 	} {
 		if v, ok := got[k]; !ok || bad(v) {
 			t.Errorf("%s: %q", k, v)
@@ -383,4 +396,29 @@ func TestPrepared(t *testing.T) {
 		t.Fatalf("other policy: %v", err)
 	}
 	p2.Close()
+}
+
+// TestConcurrent: an Executor runs jobs side by side.
+func TestConcurrent(t *testing.T) {
+	needPython(t)
+	ex, _ := NewExecutor(Options{})
+	errs := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			res, err := ex.Run(context.Background(), Job{Source: []byte(fmt.Sprintf("print(%d * 2)", i)), Policy: testPolicy()})
+			switch {
+			case err != nil:
+				errs <- err
+			case res.Status != StatusOK || res.Stdout != fmt.Sprintf("%d\n", i*2):
+				errs <- fmt.Errorf("job %d: %s %q %q", i, res.Status, res.Stdout, res.Error)
+			default:
+				errs <- nil
+			}
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }
