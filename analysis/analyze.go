@@ -156,18 +156,22 @@ func (r *Report) add(f Finding) { r.Findings = append(r.Findings, f) }
 
 // finish applies waivers, removes duplicates and sorts by position.
 func (r *Report) finish(opts Options) {
-	seen := map[string]bool{}
+	seen := map[string]int{} // key -> index in out
 	out := r.Findings[:0]
 	for _, f := range r.Findings {
-		key := fmt.Sprintf("%s:%d:%d", f.Rule, f.Line, f.Column)
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
 		if waived(opts.Allow, f.Rule, r.File) {
 			r.Waived++
 			continue
 		}
+		key := fmt.Sprintf("%s:%d:%d", f.Rule, f.Line, f.Column)
+		if i, dup := seen[key]; dup {
+			// One finding per rule and place: the most severe one.
+			if f.Severity.Rank() > out[i].Severity.Rank() {
+				out[i] = f
+			}
+			continue
+		}
+		seen[key] = len(out)
 		out = append(out, f)
 	}
 	r.Findings = out

