@@ -122,6 +122,8 @@ func TestLimits(t *testing.T) {
 		{name: "exit", src: `import sys; sys.exit(7)`, want: StatusExitNonzero, exitCode: 7},
 		{name: "cpu", src: `while True: pass`, want: StatusCPULimit,
 			tweak: func(p *policy.Policy) { p.Limits.CPUTime = policy.Duration(time.Second) }},
+		{name: "cpu-tree", src: "import os\nfor i in range(3):\n    if os.fork() == 0: break\nwhile True: pass", want: StatusCPULimit, needsCg: true,
+			tweak: func(p *policy.Policy) { p.Limits.CPUTime = policy.Duration(time.Second) }},
 		{name: "memory", src: "x = []\nwhile True: x.append(bytearray(8 << 20))", want: StatusMemoryLimit, needsCg: true,
 			tweak: func(p *policy.Policy) { p.Limits.Memory = 64 << 20 }},
 		{name: "pids", src: "import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(20)\n", want: StatusPidsLimit, needsCg: true,

@@ -24,12 +24,11 @@ import (
 	"github.com/cordonsec/cordon/sandbox/cgroup"
 )
 
-// Headroom for the stage-2 init, which shares the run's cgroup and uid: its
-// Go runtime's threads and memory must not eat into the script's limits.
-const (
-	initPids   = 16
-	initMemory = 32 << 20
-)
+// Headroom for the stage-2 init's Go runtime threads, which share the
+// run's cgroup and uid and must not eat into the script's task limit. Its
+// memory (a few MiB) is counted in the limit: the cgroup's memory limit is
+// exactly the policy's, so the tree's peak never exceeds it.
+const initPids = 16
 
 // Prepared is a sandbox built for a policy, waiting for its job. Run it
 // once, or Close it.
@@ -139,7 +138,7 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	}
 	if err == nil {
 		group, err = m.Create("run-"+id, cgroup.Limits{
-			Memory: int64(pol.Limits.Memory) + initMemory,
+			Memory: int64(pol.Limits.Memory),
 			Pids:   int64(pol.Limits.Processes) + initPids,
 		})
 	}

@@ -35,7 +35,12 @@ const (
 	killedTimeout
 	killedOutput
 	killedCanceled
+	killedCPU
 )
+
+// cpuPoll is how often the cgroup's CPU time is compared with the limit.
+// RLIMIT_CPU bounds each process; the tree as a whole is bounded here.
+const cpuPoll = 100 * time.Millisecond
 
 type supervisor struct {
 	sb    *sandbox.Sandbox
@@ -167,6 +172,9 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input) (Result, error)
 	}()
 
 	wall := time.AfterFunc(pol.Limits.WallTime.D(), func() { s.kill(killedTimeout) })
+	if p.group != nil {
+		go watchCPU(p.group, pol.Limits.CPUTime.D(), s, p.sb.Done())
+	}
 	stopCtx := context.AfterFunc(ctx, func() { s.kill(killedCanceled) })
 	ex := p.sb.Wait()
 	wall.Stop()
@@ -208,6 +216,25 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input) (Result, error)
 		err = ctx.Err()
 	}
 	return res, err
+}
+
+// watchCPU kills the sandbox when the CPU time of its whole tree (the
+// cgroup's, dead processes included) reaches limit.
+func watchCPU(g *cgroup.Group, limit time.Duration, s *supervisor, done <-chan struct{}) {
+	t := time.NewTicker(cpuPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			st, err := g.Stats()
+			if err == nil && st.CPUUser+st.CPUSystem >= limit {
+				s.kill(killedCPU)
+				return
+			}
+		}
+	}
 }
 
 func feedStdin(w *os.File, r io.Reader) {
@@ -260,6 +287,9 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, r
 	case reason == killedOutput:
 		res.Status = StatusOutputLimit
 		limitEvent("output-limit", fmt.Sprintf("output beyond %s; every process killed", pol.Limits.Output))
+	case reason == killedCPU:
+		res.Status = StatusCPULimit
+		limitEvent("cpu-limit", fmt.Sprintf("CPU time limit %s reached by the process tree; every process killed", pol.Limits.CPUTime))
 	case reason == killedCanceled:
 		res.Status = StatusInternalError
 		res.Error = "run canceled"

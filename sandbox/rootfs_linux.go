@@ -65,6 +65,9 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 			return fail("rootfs: symlink "+l.Path, err)
 		}
 	}
+	if err := sealDirs(spec); err != nil {
+		return err
+	}
 	if err := mountDir("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
 		return err
 	}
@@ -80,6 +83,36 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 		return err
 	}
 	return pivot()
+}
+
+// sealDirs makes the folders created on the way to the binds and symlinks
+// (/root, /root/.pyenv, /usr/lib, /etc, ...) traverse-only (0111): the
+// script reaches what it was given by path, but cannot list the folders
+// and learn which host paths exist beside it. The binds themselves keep
+// their own modes; "/" stays listable.
+func sealDirs(spec *Spec) error {
+	bound := map[string]bool{}
+	for _, p := range append(append([]string(nil), spec.ReadOnly...), spec.ReadWrite...) {
+		bound[filepath.Clean(p)] = true
+	}
+	seal := map[string]bool{}
+	paths := append(append([]string(nil), spec.ReadOnly...), spec.ReadWrite...)
+	for _, l := range spec.Symlinks {
+		paths = append(paths, l.Path)
+	}
+	for _, p := range paths {
+		for d := filepath.Dir(filepath.Clean(p)); d != "/" && d != "."; d = filepath.Dir(d) {
+			if !bound[d] {
+				seal[d] = true
+			}
+		}
+	}
+	for d := range seal {
+		if err := os.Chmod(filepath.Join(newRoot, d), 0o111); err != nil {
+			return fail("rootfs: seal "+d, err)
+		}
+	}
+	return nil
 }
 
 // bind mounts the file or folder behind fd at p inside the new root.

@@ -138,9 +138,13 @@ print(sorted(os.listdir("/")))
 print(sorted(os.listdir("/dev")))
 print(w("/x"), w("/usr/x"), w("`+rt.LibDirs[0]+`/x"), w("/work/x"), w("/tmp/x"), w("/dev/shm/x"), w("/dev/null"))
 print(os.path.exists("/etc/passwd"), os.path.exists("/home"), os.path.exists("/sys"))
+try:
+    print(os.listdir(os.path.dirname("`+rt.LibDirs[0]+`")))
+except PermissionError:
+    print("sealed")
 `)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 4 {
+	if len(lines) != 5 {
 		t.Fatalf("output %q", out)
 	}
 	if !strings.Contains(lines[1], "'null', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'urandom', 'zero'") {
@@ -151,6 +155,9 @@ print(os.path.exists("/etc/passwd"), os.path.exists("/home"), os.path.exists("/s
 	}
 	if lines[3] != "False False False" {
 		t.Errorf("host paths visible: %s", lines[3])
+	}
+	if lines[4] != "sealed" { // the folders on the way to a bind are traverse-only
+		t.Errorf("listing the interpreter's lib folder: %s", lines[4])
 	}
 }
 
