@@ -1,0 +1,104 @@
+package analysis
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+var updateDocs = flag.Bool("update", false, "rewrite docs/rules.md from the rule catalogue")
+
+const rulesDoc = "../docs/rules.md"
+
+// TestRulesDoc keeps docs/rules.md equal to the catalogue in rules.go;
+// `go test ./analysis -run TestRulesDoc -update` rewrites it.
+func TestRulesDoc(t *testing.T) {
+	want := renderRulesDoc()
+	if *updateDocs {
+		if err := os.WriteFile(rulesDoc, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(rulesDoc)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is out of date with rules.go: run go test ./analysis -run TestRulesDoc -update", rulesDoc)
+	}
+}
+
+func renderRulesDoc() []byte {
+	var b bytes.Buffer
+	b.WriteString(`# Analysis rules
+
+` + "`cordon check`" + ` and ` + "`cordon run`" + ` analyse a Python script before it runs
+(package ` + "`analysis`" + `). Every finding has a stable rule id, a severity (high,
+medium, low: ` + "`cordon run`" + ` refuses a script with a finding at or above the
+policy's ` + "`analysis.block`" + `, high by default), a confidence, a category, a
+message, a position and the offending line. Where a name resolves, the
+finding also names the real target (` + "`os.system`" + ` for ` + "`import os as o; o.system(...)`" + `).
+
+This page is generated from ` + "`analysis/rules.go`" + ` by
+` + "`go test ./analysis -run TestRulesDoc -update`" + `.
+
+## How the analyzer reads a script
+
+- **As Python reads it.** A UTF-8 BOM, else a PEP 263 coding cookie on line 1
+  or 2, else UTF-8. An unknown codec, bytes the codec refuses, or a BOM that
+  contradicts the cookie is CDN003 (high). Identifiers are NFKC-normalised,
+  so ` + "`ｅｘｅｃ`" + ` is ` + "`exec`" + ` (and CDN004 says so).
+- **Fails closed.** A file over the size bound (8 MiB), an analysis over the
+  time bound (10 s), a syntax tree deeper than any real program (CPython
+  itself stops at 200 nested brackets and 100 indentation levels), or a
+  parse that lost the structure of much of the file is CDN001 (high). Other
+  syntax errors are CDN002 (medium) and the partial tree is still analysed.
+- **Resolves names.** Imports (` + "`import a.b as c`" + `, ` + "`from m import x as y`" + `,
+  ` + "`from m import *`" + `), assignments, tuple and chained assignments, walrus,
+  ` + "`with ... as`" + `, ` + "`getattr`" + ` with constant or constant-folded names,
+  ` + "`__import__`" + ` and ` + "`importlib.import_module`" + ` with constant names,
+  ` + "`sys.modules[...]`" + `, ` + "`m.__dict__[...]`" + `, ` + "`vars(m)[...]`" + `,
+  ` + "`globals()[...]`" + ` and ` + "`__builtins__[...]`" + `. Constant strings are folded through
+  ` + "`+`" + `, ` + "`%`" + `, ` + "`[::-1]`" + `, ` + "`chr()`" + `, ` + "`''.join(...)`" + `, ` + "`.replace`" + `, escapes and
+  decoders (base64, base32, hex, rot13, zlib, gzip, bz2). Function bodies see
+  every module-level binding; parameters and local bindings shadow them.
+- **Looks inside payloads.** A constant string (or a decoded constant) passed
+  to ` + "`exec`" + `/` + "`eval`" + `/` + "`compile`" + ` is analysed as code, three levels deep, and its
+  findings are reported at the call.
+
+## Rules
+
+| id | name | category | severity | confidence |
+| --- | --- | --- | --- | --- |
+`)
+	for _, r := range rules {
+		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s | %s |\n", r.ID, strings.ToLower(r.ID), r.Name, r.Category, r.Severity, r.Confidence)
+	}
+	b.WriteString("\nA finding may be raised or lowered from the rule's default severity where the\nmessage says why (for example a computed module name is high with `__import__`,\nmedium with `importlib.import_module`).\n")
+	for _, r := range rules {
+		fmt.Fprintf(&b, "\n### %s\n\n**%s** (%s, default severity %s, confidence %s)\n\n%s\n\n*Why it matters:* %s\n\n```python\n%s\n```\n",
+			r.ID, r.Name, r.Category, r.Severity, r.Confidence, r.Summary, r.Why, r.Example)
+	}
+	b.WriteString(`
+## Waiving a rule
+
+A policy can waive rule ids everywhere or for path globs (matched against the
+path as given and its base name):
+
+` + "```yaml" + `
+analysis:
+  block: high
+  allow:
+    - rule: CDN203          # subprocess without a shell, everywhere
+    - rule: CDN603
+      paths: ["tools/*.py"] # HTTP clients only in tools/
+` + "```" + `
+
+` + "`cordon check --policy FILE`" + ` applies the same waivers and takes its default
+` + "`--fail-on`" + ` from ` + "`analysis.block`" + `.
+`)
+	return b.Bytes()
+}
