@@ -123,6 +123,10 @@ func planLayer(l policy.Layer, p *policy.Policy, r *Report) LayerPlan {
 		lp.State, lp.Reason = Unavailable, n.missing
 		return lp
 	}
+	if why, ok := cannotDegrade[l]; ok {
+		lp.State, lp.Reason = Unavailable, n.missing+"; "+why
+		return lp
+	}
 	if l == policy.LayerCgroup {
 		lp.State = Degraded
 		lp.Reason = n.missing + "; rlimits stand in (isolation.allow_degraded)"
@@ -131,6 +135,14 @@ func planLayer(l policy.Layer, p *policy.Policy, r *Report) LayerPlan {
 	lp.State = Off
 	lp.Reason = n.missing + " (allowed by isolation.allow_degraded)"
 	return lp
+}
+
+// cannotDegrade are layers no policy can do without, whatever
+// isolation.allow_degraded says.
+var cannotDegrade = map[policy.Layer]string{
+	policy.LayerUserNS:  "the sandbox always runs in a user namespace, so it never degrades",
+	policy.LayerMountNS: "without a mount namespace there is no sandbox root, so it never degrades",
+	policy.LayerRootfs:  "without its runtime nothing can run, so it never degrades",
 }
 
 // notAsked reports layers the policy itself turns off.

@@ -92,6 +92,22 @@ func TestPlan(t *testing.T) {
 			want:   map[policy.Layer]State{policy.LayerLandlock: Off},
 		},
 		{
+			name:   "rootfs cannot degrade",
+			report: func(r *Report) { r.Interpreter = Interpreter{Name: "python3", Error: "not found"} },
+			policy: func(p *policy.Policy) {
+				p.Isolation.AllowDegraded = []policy.Layer{policy.LayerRootfs, policy.LayerUserNS}
+			},
+			want:   map[policy.Layer]State{policy.LayerRootfs: Unavailable},
+			errHas: []string{"rootfs (interpreter: not found; without its runtime nothing can run, so it never degrades)"},
+		},
+		{
+			name:   "userns cannot degrade",
+			report: func(r *Report) { r.UserNS.Namespaces[0] = Namespace{Name: "user", Error: "EPERM"} },
+			policy: func(p *policy.Policy) { p.Isolation.AllowDegraded = policy.Layers },
+			want:   map[policy.Layer]State{policy.LayerUserNS: Unavailable, policy.LayerMountNS: Unavailable, policy.LayerPIDNS: Off},
+			errHas: []string{"userns", "mountns", "rootfs"},
+		},
+		{
 			name:   "no seccomp",
 			report: func(r *Report) { r.Seccomp = Seccomp{Error: "no filter mode"} },
 			want:   map[policy.Layer]State{policy.LayerSeccomp: Unavailable},
