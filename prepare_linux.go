@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -24,10 +26,13 @@ import (
 	"github.com/cordonsec/cordon/sandbox/cgroup"
 )
 
-// Headroom for the stage-2 init's Go runtime threads, which share the
-// run's cgroup and uid and must not eat into the script's task limit. Its
-// memory (a few MiB) is counted in the limit: the cgroup's memory limit is
-// exactly the policy's, so the tree's peak never exceeds it.
+// The stage-2 init's Go runtime threads share the run's cgroup and uid and
+// must not eat into the script's task limit: the group is created with
+// initPids of headroom, then set to exactly processes + the init's threads
+// once the init reports them; RLIMIT_NPROC gets the init's count added by
+// the init itself. The init's memory (a few MiB) is counted in the limit:
+// the cgroup's memory limit is exactly the policy's, so the tree's peak
+// never exceeds it.
 const initPids = 16
 
 // Prepared is a sandbox built for a policy, waiting for its job. Run it
@@ -164,6 +169,13 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		}
 		return fail("sandbox: %v", err)
 	}
+	if group != nil {
+		if err := setPidsMax(group, int64(pol.Limits.Processes)+int64(sb.InitThreads())); err != nil {
+			sb.Close()
+			_ = group.Destroy()
+			return fail("layer cgroup failed: %v", err)
+		}
+	}
 	for _, l := range []policy.Layer{policy.LayerUserNS, policy.LayerPIDNS, policy.LayerMountNS,
 		policy.LayerNetNS, policy.LayerIPCNS, policy.LayerUTSNS, policy.LayerRootfs} {
 		layers[l] = LayerActive
@@ -198,10 +210,12 @@ func rlimits(pol *policy.Policy, cgroupActive bool) []sandbox.Rlimit {
 		cpu = 1
 	}
 	as := uint64(l.Memory)
-	nproc := uint64(l.Processes) + initPids
+	nproc := uint64(l.Processes)
 	if cgroupActive {
 		// Python threads reserve 64 MiB arenas and 8 MiB stacks of
-		// address space they never touch.
+		// address space they never touch. The pids cgroup is the exact
+		// limit (its counter is the evidence of a hit), RLIMIT_NPROC a
+		// backstop.
 		as = 4*uint64(l.Memory) + 1<<30
 		nproc += initPids
 	}
@@ -235,4 +249,21 @@ func (p *Prepared) release() {
 	})
 }
 
-var _ = time.Now
+// setPidsMax sets the pids limit of the run's own group.
+//
+// TODO(cgroup): package cgroup has no exported way to change a limit after
+// Create; until it does, this writes pids.max in the group's own directory
+// (the one holding that file) and nowhere else.
+func setPidsMax(g *cgroup.Group, n int64) error {
+	for _, d := range g.Paths() {
+		p := filepath.Join(d, "pids.max")
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		if err := os.WriteFile(p, []byte(strconv.FormatInt(n, 10)), 0); err != nil {
+			return fmt.Errorf("cgroup pids.max: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("cgroup pids.max: the group has no pids controller")
+}

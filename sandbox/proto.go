@@ -18,6 +18,9 @@ const (
 
 type readyMsg struct {
 	LandlockABI int `json:"landlock_abi"`
+	// Threads is the init's task count, which shares the run's pids
+	// limit with the script.
+	Threads int `json:"threads"`
 }
 
 type errorMsg struct {

@@ -303,6 +303,10 @@ func oneFD(oob []byte) (int, bool) {
 	return fds[0], true
 }
 
+// InitThreads is the init's task count when it was ready: what it takes
+// of a pids limit shared with the script.
+func (s *Sandbox) InitThreads() int { return s.ready.Threads }
+
 // LandlockABI is the Landlock ABI of the ruleset (0: none).
 func (s *Sandbox) LandlockABI() int { return s.ready.LandlockABI }
 

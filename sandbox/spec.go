@@ -25,6 +25,9 @@ type Spec struct {
 	// (open_tree clones) rather than being opened by the init.
 	Detached bool `json:"detached"`
 	// Rlimits are applied to the interpreter right before execve.
+	// RLIMIT_NPROC counts every task of the sandbox uid, the init's own
+	// threads included: the init adds its thread count at the fork, so
+	// the value given is what the script may use.
 	Rlimits []Rlimit `json:"rlimits"`
 
 	// Host side only (not sent to the init).

@@ -159,7 +159,7 @@ func runInit(ctl int, specJSON string) error {
 			return fail("seccomp: build filter", err)
 		}
 	}
-	if err := send(ctl, msgReady, readyMsg{LandlockABI: abi}, nil); err != nil {
+	if err := send(ctl, msgReady, readyMsg{LandlockABI: abi, Threads: threads()}, nil); err != nil {
 		return fail("control: ready", err)
 	}
 
@@ -185,7 +185,7 @@ func runInit(ctl int, specJSON string) error {
 	if err != nil {
 		return fail("task: argv", err)
 	}
-	plan.rlimits = spec.Rlimits
+	plan.rlimits = withInitThreads(spec.Rlimits, threads())
 	plan.lastCap = lastCap
 	plan.landlockFD, plan.landlockFlags = llFD, llFlags
 	if filter != nil {
@@ -351,6 +351,28 @@ func writeFiles(names []string, files []*os.File) error {
 		}
 	}
 	return nil
+}
+
+// threads counts the init's tasks.
+func threads() int {
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0
+	}
+	return len(ents)
+}
+
+// withInitThreads adds the init's n tasks to RLIMIT_NPROC, which counts
+// every task of the uid in this user namespace.
+func withInitThreads(rl []Rlimit, n int) []Rlimit {
+	out := append([]Rlimit(nil), rl...)
+	for i := range out {
+		if out[i].Resource == unix.RLIMIT_NPROC {
+			out[i].Cur += uint64(n)
+			out[i].Max += uint64(n)
+		}
+	}
+	return out
 }
 
 func readLastCap() (int, error) {
