@@ -54,8 +54,9 @@ type analyzer struct {
 	payloadAt *Finding
 	// file-level facts for combination rules
 	facts struct {
-		netSink, sensitive, socket, dup2, shell bool
-		netNode, sensNode                       int32
+		netSink, sensitive, socket, dup2, shell     bool
+		exec, fetch, crypt, walk, recon, ransomNote bool
+		netNode, sensNode                           int32
 	}
 	steps int
 	// dunderSeen avoids reporting one chain several times.
@@ -68,6 +69,7 @@ type frame struct {
 	loop     bool // inside a loop
 	infinite bool // inside a `while True` style loop
 	bomb     bool // ... whose body is small and never waits
+	tiny     bool // ... of at most three statements
 }
 
 func (a *analyzer) run(src []byte, depth int) error {
@@ -150,6 +152,7 @@ func (a *analyzer) run(src []byte, depth int) error {
 				f.infinite = true
 				body := t.child(n, "body")
 				f.bomb = t.nodes[body].end-t.nodes[body].start < 400 && !waitsRe.MatchString(t.text(body))
+				f.tiny = len(t.namedChildren(body)) <= 3
 			}
 		case "as_pattern":
 			if al := t.child(n, "alias"); al != none {
@@ -175,6 +178,8 @@ func (a *analyzer) run(src []byte, depth int) error {
 		case "string":
 			// Children too: f-string interpolations hold code.
 			a.checkString(n)
+		case "binary_operator":
+			a.checkBinop(n, f.sc)
 		case "assert_statement":
 			a.checkAssert(n)
 		case "keyword_argument":
@@ -189,7 +194,7 @@ func (a *analyzer) run(src []byte, depth int) error {
 			kids = append(kids, c)
 		}
 		for k := len(kids) - 1; k >= 0; k-- {
-			stack = append(stack, frame{n: kids[k], sc: f.sc, loop: f.loop, infinite: f.infinite, bomb: f.bomb})
+			stack = append(stack, frame{n: kids[k], sc: f.sc, loop: f.loop, infinite: f.infinite, bomb: f.bomb, tiny: f.tiny})
 		}
 	}
 	a.combine()

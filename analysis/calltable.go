@@ -87,7 +87,9 @@ var callRules = map[string]string{
 	"keyboard.hook": "CDN902", "keyboard.record": "CDN902", "keyboard.on_release": "CDN902",
 	"pyHook.HookManager": "CDN902", "PIL.ImageGrab.grab": "CDN902", "pyautogui.screenshot": "CDN902",
 	"pyperclip.paste": "CDN902", "win32clipboard.GetClipboardData": "CDN902", "mss.mss": "CDN902",
-	"ImageGrab.grab": "CDN902",
+	"ImageGrab.grab": "CDN902", "cv2.VideoCapture": "CDN902", "pyaudio.PyAudio": "CDN902",
+	"sounddevice.rec": "CDN902", "win32api.GetAsyncKeyState": "CDN902", "pyscreenshot.grab": "CDN902",
+	"pyWinhook.HookManager": "CDN902", "pyxhook.HookManager": "CDN902",
 }
 
 type prefixRule struct {

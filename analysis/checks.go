@@ -104,6 +104,7 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		a.emit(fi)
 	}
 	a.checkMethodCall(n, method, q, pos, kw, arg)
+	a.collectFacts(n, q, method, f)
 	id := ruleFor(q)
 	if id == "" {
 		return
@@ -171,13 +172,15 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		}
 	case "CDN201":
 		a.facts.shell = true
-		a.report(id, n, q, "%s runs a command line through the shell", name)
+		a.facts.exec = true
+		a.shellCommand(id, n, q, name, arg(0, "cmd"), "runs a command line through the shell")
 	case "CDN203":
 		sh := arg(-1, "shell")
 		prog := program(arg(0, "args"))
+		a.facts.exec = true
 		if (sh.isNum && sh.num != 0) || (argNode(pos, kw, -1, "shell") != none && !sh.isNum) {
 			a.facts.shell = true
-			a.report("CDN202", n, q, "%s with shell=True runs a command line through /bin/sh", name)
+			a.shellCommand("CDN202", n, q, name, arg(0, "args"), "with shell=True runs a command line through /bin/sh")
 		} else if isShell(prog) {
 			a.facts.shell = true
 			a.report("CDN205", n, q, "%s starts a shell (%s)", name, prog)
@@ -258,8 +261,12 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		a.checkMode(n, q, mode)
 	case "CDN507":
 		v := arg(0, "path")
-		if v.isStr && isSystemPath(v.str) {
+		pt := strings.TrimSpace(t.text(argNode(pos, kw, 0, "path")))
+		switch {
+		case v.isStr && isSystemPath(v.str):
 			a.report(id, n, q, "%s deletes %q", name, v.str)
+		case pt == "__file__" || pt == "sys.argv[0]" || strings.Contains(pt, "abspath(__file__)") || strings.Contains(pt, "realpath(__file__)"):
+			a.report(id, n, q, "%s deletes the script itself (anti-forensics)", name)
 		}
 	case "CDN601":
 		a.facts.socket, a.facts.netSink = true, true
@@ -327,6 +334,29 @@ func firstLine(s string) string {
 	return s
 }
 
+// plainCommands are programs whose constant invocation through a shell is
+// ordinary in scripts (clearing the screen, running pip or git).
+var plainCommands = map[string]bool{"clear": true, "cls": true, "pause": true, "color": true, "title": true,
+	"echo": true, "ls": true, "dir": true, "pwd": true, "date": true, "pip": true, "pip3": true, "python": true,
+	"python3": true, "git": true, "make": true, "npm": true, "mkdir": true, "cp": true, "mv": true, "cat": true,
+	"head": true, "tail": true, "grep": true, "wc": true, "sort": true, "touch": true, "true": true, "xdg-open": true,
+	"notify-send": true, "say": true, "espeak": true, "ffmpeg": true, "convert": true, "pdflatex": true, "latex": true,
+	"gcc": true, "g++": true, "javac": true, "java": true, "go": true, "cargo": true, "zip": true, "unzip": true,
+	"tar": true, "sleep": true, "tput": true, "stty": true, "reset": true, "open": true, "start": true, "cd": true,
+	"pytest": true, "black": true, "flake8": true, "mypy": true, "node": true, "code": true, "less": true, "more": true}
+
+// shellCommand reports a command line run by a shell: high unless it is a
+// constant running one ordinary program (os.system("clear")).
+func (a *analyzer) shellCommand(id string, n int32, q, name string, cmd value, what string) {
+	fi := a.finding(id, n, fmt.Sprintf("%s %s", name, what), q)
+	if cmd.isStr && !cmd.obf && cmd.decoded == "" && !strings.ContainsAny(cmd.str, "|;&`$<>(){}\n") &&
+		plainCommands[strings.ToLower(program(cmd))] && !hasAny(strings.ToLower(cmd.str), commandHints) && len(cmd.str) < 200 {
+		fi.Severity = medium
+		fi.Message += fmt.Sprintf(" (constant command %q)", cmd.str)
+	}
+	a.emit(fi)
+}
+
 // checkExec handles exec/eval of value v.
 func (a *analyzer) checkExec(n int32, name string, v value) {
 	switch {
@@ -381,6 +411,63 @@ func (a *analyzer) payload(n int32, name, code string) {
 func (a *analyzer) checkExecStatement(n int32, f frame) {
 	code := a.t.child(n, "code")
 	a.checkExec(n, "exec", a.eval(code, f.sc, 0))
+}
+
+// recon lists calls that identify the host or user.
+var recon = map[string]bool{"getpass.getuser": true, "socket.gethostname": true, "platform.node": true,
+	"platform.uname": true, "os.getlogin": true, "uuid.getnode": true, "os.uname": true, "socket.gethostbyname": true}
+
+var walkers = map[string]bool{"os.walk": true, "os.scandir": true, "os.listdir": true, "glob.glob": true, "glob.iglob": true}
+
+// collectFacts records what file-level rules combine, and the loop-shaped
+// network floods.
+func (a *analyzer) collectFacts(n int32, q, method string, f frame) {
+	switch {
+	case recon[q]:
+		a.facts.recon = true
+	case walkers[q] || method == "rglob" || method == "walk":
+		a.facts.walk = true
+	case method == "encrypt" || q == "cryptography.fernet.Fernet" || strings.HasPrefix(q, "Crypto.Cipher.") || strings.HasPrefix(q, "Cryptodome.Cipher.") || strings.HasPrefix(q, "pyAesCrypt.encrypt"):
+		a.facts.crypt = true
+	}
+	if f.infinite && f.bomb && f.tiny {
+		switch method {
+		case "send", "sendto", "sendall", "get", "post", "urlopen", "connect", "write":
+			a.report("CDN207", n, q, "%s inside an unbounded loop that never waits: flood", method)
+		case "append", "extend":
+			a.report("CDN207", n, q, "%s inside an unbounded loop that never waits: memory exhaustion", method)
+		}
+	}
+}
+
+// checkBinop: huge constant allocations ("x" * 10**10) and power towers.
+func (a *analyzer) checkBinop(n int32, sc *scope) {
+	t := a.t
+	op := strings.TrimSpace(t.text(t.child(n, "operator")))
+	ln, rn := t.child(n, "left"), t.child(n, "right")
+	switch op {
+	case "*":
+		l, r := a.eval(ln, sc, 0), a.eval(rn, sc, 0)
+		seq := func(k int32, v value) bool {
+			kk := t.kind(k)
+			return v.isStr || v.isList || kk == "list" || kk == "string" || kk == "tuple"
+		}
+		count := int64(0)
+		switch {
+		case seq(ln, l) && r.isNum:
+			count = r.num
+		case seq(rn, r) && l.isNum:
+			count = l.num
+		}
+		if count >= 1<<30 {
+			a.report("CDN207", n, "", "builds a sequence of %d or more elements: memory exhaustion", int64(1)<<30)
+		}
+	case "**":
+		r := a.eval(rn, sc, 0)
+		if r.isNum && r.num >= 1_000_000 || t.kind(rn) == "binary_operator" && strings.TrimSpace(t.text(t.child(rn, "operator"))) == "**" && a.eval(rn, sc, 0).num >= 1_000_000 {
+			a.report("CDN207", n, "", "power with an exponent of a million or more: CPU and memory exhaustion")
+		}
+	}
 }
 
 // checkMethodCall covers rules keyed on a method name whatever the object:

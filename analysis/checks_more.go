@@ -270,13 +270,14 @@ func (a *analyzer) checkImport(n int32, mod string) {
 }
 
 var (
-	sensitivePaths = regexp.MustCompile(`(?i)(/etc/(shadow|gshadow|sudoers|master\.passwd)\b|\.ssh(/|\\|$)|id_(rsa|dsa|ecdsa|ed25519)\b|/proc/(self|\d+|\*|[^/]*\{)[^ ]*/(environ|mem|maps|cmdline)\b|\.aws/credentials|\.aws/config|\.kube/config|\.docker/config\.json|\.netrc\b|\.git-credentials|\.bash_history|\.zsh_history|/var/run/docker\.sock|docker\.sock|\.gnupg|\.config/gcloud|\.azure/|Login Data|Local State|[/\\]Cookies\b|\.mozilla/firefox|key[34]\.db|logins\.json|Local Storage[/\\]leveldb|wallet\.dat|\.electrum|Exodus|\.password-store|/etc/ssl/private|\.pgpass|\.pypirc|\.npmrc|keychain)`)
+	sensitivePaths = regexp.MustCompile(`(?i)(/etc/(shadow|gshadow|sudoers|master\.passwd)\b|\.ssh(/|\\|$)|id_(rsa|dsa|ecdsa|ed25519)\b|/proc/(self|\d+|\*|[^/]*\{)[^ ]*/(environ|mem|maps|cmdline)\b|\.aws/credentials|\.aws/config|\.kube/config|\.docker/config\.json|\.netrc\b|\.git-credentials|\.bash_history|\.zsh_history|/var/run/docker\.sock|docker\.sock|\.gnupg|\.config/gcloud|\.azure/|Login Data|Local State|[/\\]Cookies\b|\.mozilla/firefox|key[34]\.db|logins\.json|Local Storage[/\\]leveldb|wallet\.dat|\.electrum|Exodus|\.password-store|/etc/ssl/private|\.pgpass|\.pypirc|\.npmrc|keychain|User Data[/\\]|discord(canary|ptb)?[/\\]|[/\\]leveldb|BraveSoftware|Opera Software|Telegram Desktop[/\\]tdata|FileZilla[/\\]|recentservers\.xml|sitemanager\.xml|\.purple[/\\]accounts|ssfn|MetaMask|nkbihfbeogaeaoehlefnkodbefgpgknn)`)
 	passwdPath     = regexp.MustCompile(`^/etc/(passwd|group|hosts)$`)
 	persistPaths   = regexp.MustCompile(`(?i)(/etc/cron|/var/spool/cron|\bcrontab\b|\.bashrc|\.bash_profile|\.zshrc|\.profile\b|/etc/profile|/etc/rc\.local|/etc/systemd/system|\.config/systemd/user|/etc/init\.d|authorized_keys|ld\.so\.preload|\bLD_PRELOAD\b|\.config/autostart|CurrentVersion\\+Run|Start Menu\\+Programs\\+Startup|/Library/LaunchAgents|/Library/LaunchDaemons|sitecustomize\.py|usercustomize\.py|[/\\][^/\\]*\.pth$)`)
 	metadataRe     = regexp.MustCompile(`169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200|fd00:ec2::254|169\.254\.170\.2`)
 	exfilRe        = regexp.MustCompile(`(?i)(discord(app)?\.com/api/webhooks|hooks\.slack\.com/services|api\.telegram\.org/bot|pastebin\.com|paste\.ee|hastebin|ngrok\.io|ngrok-free\.app|transfer\.sh|webhook\.site|requestbin|pipedream\.net|oast\.(fun|live|site|me|pro|online)|interact\.sh|burpcollaborator\.net|dnslog\.cn|ceye\.io|anonfiles\.com|file\.io/|0x0\.st|termbin\.com|raw\.githubusercontent\.com/[^ ]*\.(exe|sh|ps1|bat)\b)`)
-	commandRe      = regexp.MustCompile(`(?i)((curl|wget)\s[^|;]*\|\s*(ba|z|da|k)?sh\b|(curl|wget)\s[^;|]*(&&|;)\s*(chmod|sh|bash|\./)|/dev/tcp/|/dev/udp/|\bnc(at)?\s+(-[a-z]*e|.*\s-e\s)|\bbash\s+-i\b|\bsh\s+-i\b|\brm\s+-rf?\s+(/|~|\*|/\*)(\s|$)|\bmkfifo\b|powershell(\.exe)?\s+.*-(e|enc|encodedcommand)\s|\bcertutil\s+.*-urlcache|\bIEX\s*\(|Invoke-Expression|DownloadString\(|\bchmod\s+(\+s|[ugo]*\+x)\s+/tmp|:\(\)\s*\{\s*:\|:&\s*\};:|\bdd\s+if=/dev/(zero|random)\s+of=/dev/sd|\bmkfs\b|\bsocat\b.*exec|base64\s+-d\s*\|\s*(ba)?sh)`)
+	commandRe      = regexp.MustCompile(`(?i)((curl|wget)\s[^|;]*\|\s*(ba|z|da|k)?sh\b|(curl|wget)\s[^;|]*(&&|;)\s*(chmod|sh|bash|\./)|/dev/tcp/|/dev/udp/|\bnc(at)?\s+(-[a-z]*e|.*\s-e\s)|\bbash\s+-i\b|\bsh\s+-i\b|\brm\s+-rf?\s+(/|~|\*|/\*)(\s|$)|\bmkfifo\b|powershell(\.exe)?\s+.*-(e|enc|encodedcommand)\s|\bcertutil\s+.*-urlcache|\bIEX\s*\(|Invoke-Expression|DownloadString\(|\bchmod\s+(\+s|[ugo]*\+x)\s+/tmp|:\(\)\s*\{\s*:\|:&\s*\};:|\bdd\s+if=/dev/(zero|random)\s+of=/dev/sd|\bmkfs\b|\bsocat\b.*exec|base64\s+-d\s*\|\s*(ba)?sh|stratum\+(tcp|ssl)://|\bxmrig\b|\bminerd\b|cryptonight|schtasks(\.exe)?\s+/create|\breg(\.exe)?\s+add\s|vssadmin(\.exe)?\s+delete|\bbcdedit\b|wevtutil(\.exe)?\s+cl|netsh\s+advfirewall\s+set\s.*\boff\b|\battrib\s+\+h|-w(indowstyle)?\s+hidden|\bsetenforce\s+0|\biptables\s+-F|\bhistory\s+-c|\bchattr\s+\+i|\bshred\s|\bsudo\s+(-S\s+)?(rm|chmod|chown|useradd|bash|sh)\b)`)
 	tokenRe        = regexp.MustCompile(`(AKIA|ASIA)[0-9A-Z]{16}|ghp_[A-Za-z0-9]{36}|gho_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,}|xox[baprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{35}|-----BEGIN ((RSA|EC|DSA|OPENSSH|PGP|ENCRYPTED) )?PRIVATE KEY|glpat-[A-Za-z0-9_-]{20}|sk-[A-Za-z0-9]{40,}`)
+	ransomRe       = regexp.MustCompile(`(?i)(your (important |personal )?files (have been|are|were) (encrypted|locked)|files have been encrypted|pay .{0,40}(bitcoin|btc|monero|xmr) .{0,60}(decrypt|files)|to decrypt your files)`)
 	tmpRe          = regexp.MustCompile(`^(/tmp|/var/tmp|/dev/shm)(/|$)`)
 	blobRe         = regexp.MustCompile(`^[A-Za-z0-9+/=\s]{512,}$|^(\\x[0-9a-fA-F]{2}){64,}$|^[0-9a-fA-F]{512,}$`)
 )
@@ -338,6 +339,16 @@ func (a *analyzer) checkString(n int32) {
 			a.report("CDN208", n, m, "dangerous command line %q", strings.TrimSpace(m))
 		}
 	}
+	if strings.Contains(s, "{24}") && strings.Contains(s, "{27}") || strings.Contains(s, `mfa\.`) {
+		a.sensitive(n)
+		a.report("CDN505", n, "discord token", "pattern of a Discord token: token grabbing")
+	}
+	if ransomRe.MatchString(s) {
+		a.report("CDN508", n, "", "ransom note text %q", short)
+	}
+	if hasAny(ls, ipLookupHints) {
+		a.facts.recon = true
+	}
 	if hasAny(ls, tokenHints) {
 		if m := tokenRe.FindString(s); m != "" {
 			a.report("CDN502", n, "", "literal in a known credential format (%s...)", m[:min(len(m), 8)])
@@ -377,11 +388,12 @@ func hasAny(s string, subs []string) bool {
 // Cheap lower-case substring filters: a literal reaches a regexp only if
 // it holds one of its hints.
 var (
-	sensitiveHints = []string{"/etc/", ".ssh", "id_", "/proc/", ".aws", ".kube", ".docker", ".netrc", ".git-cred", "history", "docker.sock", ".gnupg", "gcloud", ".azure", "login data", "local state", "cookies", ".mozilla", "key3", "key4", "logins.json", "local storage", "wallet", ".electrum", "exodus", ".password-store", ".pgpass", ".pypirc", ".npmrc", "keychain", "ssl/private"}
+	sensitiveHints = []string{"/etc/", ".ssh", "id_", "/proc/", ".aws", ".kube", ".docker", ".netrc", ".git-cred", "history", "docker.sock", ".gnupg", "gcloud", ".azure", "login data", "local state", "cookies", ".mozilla", "key3", "key4", "logins.json", "local storage", "wallet", ".electrum", "exodus", ".password-store", ".pgpass", ".pypirc", ".npmrc", "keychain", "ssl/private", "user data", "discord", "leveldb", "bravesoftware", "opera software", "tdata", "filezilla", "recentservers", "sitemanager", ".purple", "ssfn", "metamask", "nkbihfbeogaeaoehlefnkodbefgpgknn"}
 	persistHints   = []string{"cron", "rc", "profile", "systemd", "init.d", "authorized_keys", "preload", "autostart", "currentversion", "startup", "launch", "customize", ".pth"}
 	metadataHints  = []string{"169.254", "metadata.google", "100.100.100.200", "fd00:ec2"}
 	exfilHints     = []string{"discord", "slack", "telegram", "paste", "ngrok", "transfer.sh", "webhook", "requestbin", "pipedream", "oast", "interact.sh", "burpcollab", "dnslog", "ceye", "anonfiles", "file.io", "0x0.st", "termbin", "raw.githubusercontent"}
-	commandHints   = []string{"curl", "wget", "/dev/", "nc ", "ncat", "bash", "sh -i", "rm -", "mkfifo", "powershell", "certutil", "iex", "invoke-expression", "downloadstring", "chmod", ":(){", "dd ", "mkfs", "socat", "base64"}
+	commandHints   = []string{"curl", "wget", "/dev/", "nc ", "ncat", "bash", "sh -i", "rm -", "mkfifo", "powershell", "certutil", "iex", "invoke-expression", "downloadstring", "chmod", ":(){", "dd ", "mkfs", "socat", "base64", "stratum", "xmrig", "minerd", "cryptonight", "schtasks", "reg", "vssadmin", "bcdedit", "wevtutil", "netsh", "attrib", "hidden", "setenforce", "iptables", "history", "chattr", "shred", "sudo"}
+	ipLookupHints  = []string{"api.ipify.org", "ifconfig.me", "ipinfo.io", "icanhazip", "checkip.amazonaws", "ip-api.com", "myexternalip", "wtfismyip", "ipapi.co"}
 	tokenHints     = []string{"akia", "asia", "ghp_", "gho_", "github_pat_", "xox", "sk_live_", "aiza", "private key", "glpat-", "sk-"}
 )
 
@@ -532,5 +544,15 @@ func (a *analyzer) combine() {
 	if a.facts.netSink && a.facts.sensitive {
 		n := a.facts.sensNode
 		a.report("CDN608", n, "", "the script collects sensitive data (environment, credentials or metadata) and sends data over the network")
+	} else if a.facts.netSink && a.facts.recon {
+		fi := a.finding("CDN608", none, "the script identifies the host or user (host name, user name, public IP) and sends data over the network", "")
+		fi.Severity = medium
+		fi.Line, fi.Column, fi.EndLine, fi.EndColumn = 1, 1, 1, 1
+		a.emit(fi)
+	}
+	if a.facts.walk && a.facts.crypt {
+		fi := a.finding("CDN508", none, "the script walks directory trees and encrypts data: ransomware shape", "")
+		fi.Line, fi.Column, fi.EndLine, fi.EndColumn = 1, 1, 1, 1
+		a.emit(fi)
 	}
 }

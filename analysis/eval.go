@@ -1,6 +1,9 @@
 package analysis
 
-import "strings"
+import (
+	"path"
+	"strings"
+)
 
 const maxListLen = 256
 
@@ -147,8 +150,19 @@ func (a *analyzer) binop(n int32, sc *scope, d int) value {
 			return value{isNum: true, num: l.num | r.num}
 		}
 	case "*":
-		if l.isNum && r.isNum {
+		if l.isNum && r.isNum && mulFits(l.num, r.num) {
 			return value{isNum: true, num: l.num * r.num}
+		}
+	case "**":
+		if l.isNum && r.isNum && r.num >= 0 {
+			p := int64(1)
+			for i := int64(0); i < r.num; i++ {
+				if !mulFits(p, l.num) {
+					return value{isNum: true, num: 1 << 62}
+				}
+				p *= l.num
+			}
+			return value{isNum: true, num: p}
 		}
 	case "%":
 		if l.isStr && r.isStr && strings.Count(l.str, "%s") == 1 {
@@ -341,6 +355,8 @@ func (a *analyzer) evalCall(n int32, sc *scope, d int) value {
 		return value{code: true, isStr: v.isStr, str: v.str, decoded: v.decoded}
 	case "marshal.loads", "marshal.load":
 		return value{code: true, decoded: q}
+	case "os.path.expanduser", "os.path.expandvars", "os.path.abspath", "os.path.normpath", "pathlib.Path", "pathlib.Path.home", "os.path.join", "os.getenv", "os.environ.get":
+		return a.foldPath(q, pos, kw, sc, d)
 	}
 	if decoders[q] {
 		in := arg(0, "")
@@ -412,4 +428,47 @@ func (a *analyzer) strMethod(obj value, m string, pos []int32, kw map[string]int
 		return value{decoded: obj.decoded}, true
 	}
 	return value{}, false
+}
+
+// foldPath folds path helpers over constants, so that
+// shutil.rmtree(os.path.expanduser("~")) and
+// open(os.path.join(os.getenv("HOME"), ".ssh", "id_rsa")) are seen.
+func (a *analyzer) foldPath(q string, pos []int32, kw map[string]int32, sc *scope, d int) value {
+	var parts []string
+	for _, p := range pos {
+		v := a.eval(p, sc, d+1)
+		if !v.isStr {
+			return value{}
+		}
+		parts = append(parts, v.str)
+	}
+	switch q {
+	case "os.getenv", "os.environ.get":
+		if len(parts) > 0 && (parts[0] == "HOME" || parts[0] == "USERPROFILE") {
+			return value{isStr: true, str: "~"}
+		}
+		if len(parts) > 0 && (parts[0] == "APPDATA" || parts[0] == "LOCALAPPDATA") {
+			return value{isStr: true, str: "%" + parts[0] + "%"}
+		}
+		return value{}
+	case "pathlib.Path.home":
+		return value{isStr: true, str: "~"}
+	case "os.path.join", "pathlib.Path":
+		if len(parts) == 0 {
+			return value{}
+		}
+		return value{isStr: true, str: path.Join(parts...)}
+	}
+	if len(parts) != 1 {
+		return value{}
+	}
+	return value{isStr: true, str: parts[0]}
+}
+
+// mulFits says whether a*b stays well inside int64 (both non-negative).
+func mulFits(a, b int64) bool {
+	if a < 0 || b < 0 {
+		return false
+	}
+	return a == 0 || b <= (1<<62)/a
 }

@@ -69,6 +69,8 @@ var rules = []Rule{
 	{"CDN506", "persistence", "files", high, "medium", "Paths used to persist or hijack: crontab, shell rc files, systemd units, rc.local, ld.so.preload, authorized_keys, Windows Run keys.", "Writing there survives the run and re-runs code later.", "open(os.path.expanduser('~/.bashrc'), 'a')"},
 	{"CDN507", "destructive-delete", "files", high, "high", "shutil.rmtree/os.remove/os.unlink of the root, a system directory or the home directory.", "Destroys the host's data.", "shutil.rmtree('/')"},
 
+	{"CDN508", "mass-encryption", "files", high, "medium", "Ransomware shape: walking directory trees and encrypting files in the same script, or a ransom note.", "Encrypting every file it can reach is what ransomware does.", "for root, _, fs in os.walk(home):\n    for f in fs:\n        data = Fernet(key).encrypt(open(f, 'rb').read())"},
+
 	{"CDN601", "socket", "network", medium, "high", "Raw sockets: socket.socket, create_connection, asyncio.open_connection/start_server.", "A script that opens sockets talks to the network directly.", "socket.socket().connect((h, p))"},
 	{"CDN602", "reverse-shell", "network", high, "high", "A socket's file descriptor duplicated onto stdin/stdout (os.dup2(s.fileno(), 0)) or handed to a process.", "The canonical reverse shell.", "os.dup2(s.fileno(), 0)"},
 	{"CDN603", "http-client", "network", low, "high", "HTTP clients: requests, urllib, http.client, httpx, aiohttp, urllib3, pycurl, smtplib; medium for urlopen of a non-constant or file: URL.", "Network access from an untrusted script; check where it goes.", "requests.get(url)"},

@@ -1,0 +1,3 @@
+# expect: CDN507
+import shutil, os
+shutil.rmtree(os.path.expanduser('~'))
