@@ -74,7 +74,8 @@ type Job struct {
 
 // Executor runs jobs. It is safe for concurrent use.
 type Executor struct {
-	opts Options
+	opts   Options
+	stages stages
 
 	cgOnce sync.Once
 	cg     cgroupManager
@@ -103,11 +104,18 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// Analysis comes before anything is spawned for the job.
+	an, res, blocked, err := e.analyze(ctx, &job, in, pol)
+	if err != nil || blocked {
+		in.close()
+		return res, err
+	}
 	p, res := e.prepare(ctx, pol)
 	if p == nil {
+		in.close()
 		return res, ctx.Err()
 	}
-	return p.run(ctx, &job, in)
+	return p.run(ctx, &job, in, an)
 }
 
 // Prepare builds a sandbox for policy pol (nil: the default) that waits
@@ -144,7 +152,21 @@ func (p *Prepared) Run(ctx context.Context, job Job) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return p.run(ctx, &job, in)
+	return p.run(ctx, &job, in, nil)
+}
+
+// stages are the seams where the layers around the sandbox plug in: static
+// analysis before anything is spawned for a job (for a prepared sandbox:
+// before hand-over), and the audit log's start and end records. Unset
+// stages do nothing and their layers (analysis, audit) are reported off.
+type stages struct {
+	// analyze returns the findings on the script and whether they block
+	// the run (status rejected).
+	analyze func(ctx context.Context, job *Job, script []byte, pol *policy.Policy) (findings []Finding, block bool, err error)
+	// auditStart writes the start record; an error refuses the run.
+	auditStart func(ctx context.Context, res *Result, job *Job, pol *policy.Policy) error
+	// auditEnd writes the end record with the final result.
+	auditEnd func(ctx context.Context, res *Result) error
 }
 
 func newID() string {

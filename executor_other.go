@@ -22,7 +22,15 @@ func (e *Executor) prepare(context.Context, *policy.Policy) (*Prepared, Result) 
 	return nil, Result{Status: StatusInternalError, Error: "sandbox: " + errors.ErrUnsupported.Error()}
 }
 
-func (p *Prepared) run(context.Context, *Job, *input) (Result, error) {
+type analysis struct{}
+
+func (e *Executor) analyze(context.Context, *Job, *input, *policy.Policy) (*analysis, Result, bool, error) {
+	return nil, Result{}, false, errors.ErrUnsupported
+}
+
+func (in *input) close() {}
+
+func (p *Prepared) run(context.Context, *Job, *input, *analysis) (Result, error) {
 	return Result{}, errors.ErrUnsupported
 }
 

@@ -106,7 +106,7 @@ func (c *capture) drain(r *os.File) {
 	}
 }
 
-func (p *Prepared) run(ctx context.Context, job *Job, in *input) (Result, error) {
+func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (Result, error) {
 	defer in.close()
 	if p.used.Swap(true) {
 		return Result{}, ErrUsed
@@ -115,10 +115,32 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input) (Result, error)
 	pol := p.pol
 	res := Result{ID: p.id, Layers: p.layers, Events: append([]Event{}, p.events...), Findings: []Finding{}}
 
-	// Step: static analysis (lead: analysis layer) would run here, before
-	// anything is handed to the sandbox; a block ends with StatusRejected.
-	// Step: audit "start" record (lead: audit layer) would be written
-	// here; a failure to write it refuses the run.
+	// Stage: static analysis, before hand-over (a cold Run did it before
+	// spawning).
+	if an == nil {
+		var r Result
+		var blocked bool
+		var err error
+		an, r, blocked, err = p.e.analyze(ctx, job, in, pol)
+		if err != nil || blocked {
+			if blocked {
+				r.ID = p.id
+			}
+			return r, err
+		}
+	}
+	if an.ran {
+		res.Findings = an.findings
+		p.layers[policy.LayerAnalysis] = LayerActive
+	}
+	// Stage: the audit start record; failing to write it refuses the run.
+	if st := p.e.stages.auditStart; st != nil {
+		if err := st(ctx, &res, job, pol); err != nil {
+			r := internalError(p.id, p.layers, "layer audit failed: start record: %v", err)
+			return r, nil
+		}
+		p.layers[policy.LayerAudit] = LayerActive
+	}
 
 	argv := append([]string{p.rt.Exec}, pol.Runtime.Args...)
 	argv = append(argv, sandbox.WorkDir+"/"+in.name)
@@ -210,7 +232,13 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input) (Result, error)
 	s.mu.Unlock()
 	decide(&res, pol, ex, st, reason, dangerous)
 
-	// Step: audit "end" record (lead: audit layer) would be written here.
+	// Stage: the audit end record.
+	if st := p.e.stages.auditEnd; st != nil {
+		if err := st(ctx, &res); err != nil {
+			res.Events = append(res.Events, Event{Type: "audit-failed", TimeMS: since(s.start),
+				Message: fmt.Sprintf("end record: %v", err)})
+		}
+	}
 	var err error
 	if reason == killedCanceled {
 		err = ctx.Err()
@@ -235,6 +263,42 @@ func watchCPU(g *cgroup.Group, limit time.Duration, s *supervisor, done <-chan s
 			}
 		}
 	}
+}
+
+// maxAnalyzed bounds the script bytes handed to analysis.
+const maxAnalyzed = 4 << 20
+
+// analysis is the outcome of the analysis stage.
+type analysis struct {
+	ran      bool
+	findings []Finding
+}
+
+// analyze runs the analysis stage, if any: a blocking finding gives a
+// rejected result (and blocked true).
+func (e *Executor) analyze(ctx context.Context, job *Job, in *input, pol *policy.Policy) (*analysis, Result, bool, error) {
+	if e.stages.analyze == nil {
+		return &analysis{}, Result{}, false, nil
+	}
+	src := make([]byte, maxAnalyzed)
+	n, err := in.files[0].ReadAt(src, 0)
+	if err != nil && err != io.EOF {
+		return nil, Result{}, false, fmt.Errorf("reading the script for analysis: %w", err)
+	}
+	findings, block, err := e.stages.analyze(ctx, job, src[:n], pol)
+	if err != nil {
+		return nil, Result{}, false, fmt.Errorf("analysis: %w", err)
+	}
+	if findings == nil {
+		findings = []Finding{}
+	}
+	if !block {
+		return &analysis{ran: true, findings: findings}, Result{}, false, nil
+	}
+	layers := offLayers()
+	layers[policy.LayerAnalysis] = LayerActive
+	return nil, Result{ID: newID(), Status: StatusRejected, ExitCode: -1, Error: "blocked by static analysis",
+		Layers: layers, Events: []Event{}, Findings: findings}, true, nil
 }
 
 func feedStdin(w *os.File, r io.Reader) {

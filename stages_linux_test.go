@@ -1,0 +1,56 @@
+//go:build linux
+
+package cordon
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/cordonsec/cordon/policy"
+)
+
+// TestStages: the analysis and audit seams are called at their places,
+// and their refusals stop the run.
+func TestStages(t *testing.T) {
+	needPython(t)
+	block := func(_ context.Context, _ *Job, src []byte, _ *policy.Policy) ([]Finding, bool, error) {
+		f := Finding{Rule: "test", Severity: "high", Message: "saw " + strings.TrimSpace(string(src))}
+		return []Finding{f}, strings.Contains(string(src), "evil"), nil
+	}
+	ex, _ := NewExecutor(Options{})
+	ex.stages.analyze = block
+	var ends int
+	ex.stages.auditEnd = func(_ context.Context, r *Result) error { ends++; return nil }
+
+	res, err := ex.Run(context.Background(), Job{Source: []byte("evil()"), Policy: testPolicy()})
+	if err != nil || res.Status != StatusRejected || len(res.Findings) != 1 || res.Layers[policy.LayerAnalysis] != LayerActive {
+		t.Fatalf("blocked: %v %s %+v", err, res.Status, res.Findings)
+	}
+	if res.Layers[policy.LayerUserNS] != LayerOff {
+		t.Fatalf("a rejected job was spawned: %v", res.Layers)
+	}
+	res, err = ex.Run(context.Background(), Job{Source: []byte(`print("fine")`), Policy: testPolicy()})
+	if err != nil || res.Status != StatusOK || len(res.Findings) != 1 || res.Findings[0].Message != `saw print("fine")` {
+		t.Fatalf("not blocked: %v %s %+v", err, res.Status, res.Findings)
+	}
+	if ends != 1 {
+		t.Fatalf("audit end called %d times", ends)
+	}
+	p, err := ex.Prepare(context.Background(), testPolicy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = p.Run(context.Background(), Job{Source: []byte("evil()")})
+	if err != nil || res.Status != StatusRejected {
+		t.Fatalf("prepared, blocked: %v %s", err, res.Status)
+	}
+
+	ex.stages.analyze = nil
+	ex.stages.auditStart = func(context.Context, *Result, *Job, *policy.Policy) error { return errors.New("disk full") }
+	res, err = ex.Run(context.Background(), Job{Source: []byte(`print("never")`), Policy: testPolicy()})
+	if err != nil || res.Status != StatusInternalError || !strings.Contains(res.Error, "audit") || res.Stdout != "" {
+		t.Fatalf("audit start refused: %v %s %q %q", err, res.Status, res.Error, res.Stdout)
+	}
+}
