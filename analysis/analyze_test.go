@@ -168,6 +168,9 @@ func TestResolver(t *testing.T) {
 		{"list element", "import os\nfs = [os.system]\nfs[0]('x')", "CDN201", "os.system"},
 		{"exec of decoded payload", "import base64\nexec(base64.b64decode('aW1wb3J0IG9zO29zLnN5c3RlbSgnaWQnKQ=='))", "CDN201", "os.system"},
 		{"eval of assembled import", "eval('__imp' + 'ort__(\"os\").system(\"id\")')", "CDN201", "os.system"},
+		{"__getattribute__", "import os\nos.__getattribute__('system')('x')", "CDN201", "os.system"},
+		{"shell via dict splat", "import subprocess\nsubprocess.run('x', **{'shell': True})", "CDN202", "subprocess.run"},
+		{"lambda wrapper", "import os\nrun = lambda c: os.popen(c)\nrun('x')", "CDN201", "os.popen"},
 		{"ctypes from import", "from ctypes import CDLL\nCDLL('libc.so.6')", "CDN801", "ctypes.CDLL"},
 	}
 	for _, tc := range tests {

@@ -228,7 +228,26 @@ func (a *analyzer) callArgs(n int32) (pos []int32, kw map[string]int32) {
 				kw = map[string]int32{}
 			}
 			kw[a.ident(t.child(c, "name"))] = t.child(c, "value")
-		case "comment", "list_splat", "dictionary_splat":
+		case "dictionary_splat":
+			// f(**{"shell": True}) is f(shell=True).
+			for _, d := range t.namedChildren(c) {
+				if t.kind(d) != "dictionary" {
+					continue
+				}
+				for _, pr := range t.namedChildren(d) {
+					k := t.child(pr, "key")
+					if t.kind(k) != "string" {
+						continue
+					}
+					if ks, _, ok := t.stringValue(k); ok {
+						if kw == nil {
+							kw = map[string]int32{}
+						}
+						kw[ks] = t.child(pr, "value")
+					}
+				}
+			}
+		case "comment", "list_splat":
 		default:
 			pos = append(pos, c)
 		}
@@ -273,6 +292,13 @@ func (a *analyzer) evalCall(n int32, sc *scope, d int) value {
 			if v, ok := a.strMethod(obj, m, pos, kw, sc, d); ok {
 				return v
 			}
+		}
+		if m == "__getattribute__" && obj.known() {
+			// os.__getattribute__("system") is os.system.
+			if name := arg(0, ""); name.isStr {
+				return a.attr(obj, name.str)
+			}
+			return value{dynamic: true, qual: "<dynamic>"}
 		}
 		if obj.qual == "" && !obj.ns {
 			// Method of something unknown: keep its taint.
