@@ -154,6 +154,10 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		cgState = LayerDegraded
 		degrade(policy.LayerCgroup, fmt.Sprintf("%v; rlimits stand in (isolation.allow_degraded)", err))
 	}
+	if group != nil && !group.SwapBounded() {
+		events = append(events, Event{Type: "swap-unbounded",
+			Message: "the host swaps without swap accounting: the memory limit cannot include swap (swappiness 0 set)"})
+	}
 	spec.Rlimits = rlimits(pol, cgState == LayerActive)
 	if group != nil {
 		spec.Place = group.Place
