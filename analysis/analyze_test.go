@@ -2,7 +2,9 @@ package analysis
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -75,6 +77,9 @@ func TestRobustness(t *testing.T) {
 		{name: "99 indentation levels", src: []byte(deepIndent(99)), want: []string{"CDN201"}, wantHigh: true},
 		{name: "1000 indentation levels", src: []byte(deepIndent(1000)), want: []string{"CDN001"}, wantHigh: true, syntax: true},
 		{name: "over the size bound", src: []byte("x = 1\n" + strings.Repeat("#", 200)), opts: Options{MaxBytes: 100}, want: []string{"CDN001"}, wantHigh: true, truncated: true},
+		{name: "doubling constant", src: []byte("a = 'ab'\n" + strings.Repeat("a = a + a\n", 80) + "b = 'x'\n" + strings.Repeat("b += b\n", 80))},
+		{name: "same payload many times", src: []byte("s = '" + strings.Repeat("x = 1;", 20000) + "'\n" + strings.Repeat("exec(s)\n", 2000)), want: []string{"CDN108"}},
+		{name: "many distinct payloads", src: []byte(manyPayloads(8)), want: []string{"CDN106", "CDN001"}, wantHigh: true},
 		{name: "time bound", src: []byte(big), opts: Options{Timeout: time.Microsecond}, want: []string{"CDN001"}, wantHigh: true, timedOut: true},
 	}
 	for _, tc := range tests {
@@ -386,4 +391,19 @@ func TestFStringInterpolationAnalysed(t *testing.T) {
 			t.Errorf("%q: call inside an f-string missed:%s", src, summary(rep))
 		}
 	}
+}
+
+// manyPayloads makes n exec calls of distinct zlib-packed payloads that
+// expand to almost a megabyte each: far more code than the file's size.
+func manyPayloads(n int) string {
+	var b strings.Builder
+	b.WriteString("import zlib, base64\n")
+	for i := 0; i < n; i++ {
+		var z bytes.Buffer
+		w := zlib.NewWriter(&z)
+		fmt.Fprintf(w, "x%d = 1\n%s", i, strings.Repeat("#\n", 400000))
+		w.Close()
+		fmt.Fprintf(&b, "exec(zlib.decompress(base64.b64decode('%s')))\n", base64.StdEncoding.EncodeToString(z.Bytes()))
+	}
+	return b.String()
 }

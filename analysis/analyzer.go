@@ -59,8 +59,15 @@ type analyzer struct {
 		netNode, sensNode                           int32
 	}
 	steps int
+	// shared is common to a file's analyzer and its payload analyzers.
+	shared *shared
 	// dunderSeen avoids reporting one chain several times.
 	dunderSeen map[int32]bool
+}
+
+type shared struct {
+	budget   int // bytes of payload code still to analyse
+	payloads map[string]bool
 }
 
 type frame struct {
@@ -79,6 +86,9 @@ func (a *analyzer) run(src []byte, depth int) error {
 	}
 	a.t = t
 	defer func() { a.t = nil; t.release() }()
+	if a.shared == nil {
+		a.shared = &shared{budget: max(1<<20, 2*len(src)), payloads: map[string]bool{}}
+	}
 	a.depth = depth
 	a.dunderSeen = map[int32]bool{}
 	a.scanSource()

@@ -189,7 +189,7 @@ func (a *analyzer) assign(n int32, sc *scope) {
 	v := a.eval(right, sc, 0)
 	if t.kind(n) == "augmented_assignment" {
 		old := a.eval(left, sc, 0)
-		if old.isStr && v.isStr {
+		if old.isStr && v.isStr && len(old.str)+len(v.str) <= maxConstLen {
 			v = value{isStr: true, str: old.str + v.str, decoded: old.decoded + v.decoded, obf: old.obf || v.obf}
 		} else {
 			v = value{decoded: old.decoded + v.decoded}

@@ -385,8 +385,19 @@ func (a *analyzer) payload(n int32, name, code string) {
 	if a.depth >= maxPayloadDepth || len(code) == 0 {
 		return
 	}
+	// Each distinct payload once, and all payloads together bounded, so a
+	// file cannot make the analyzer parse the same large string per call.
+	if a.shared.payloads[code] {
+		return
+	}
+	if a.shared.budget -= len(code); a.shared.budget < 0 {
+		fi := a.finding("CDN001", n, fmt.Sprintf("code passed to %s was not analysed: payload analysis bound reached", name), name)
+		a.emit(fi)
+		return
+	}
+	a.shared.payloads[code] = true
 	at := a.finding("CDN108", n, "", name)
-	sub := &analyzer{ctx: a.ctx, rep: a.rep, payloadAt: &at}
+	sub := &analyzer{ctx: a.ctx, rep: a.rep, payloadAt: &at, shared: a.shared}
 	if a.payloadAt != nil {
 		sub.payloadAt = a.payloadAt
 	}

@@ -7,6 +7,10 @@ import (
 
 const maxListLen = 256
 
+// maxConstLen bounds a folded constant string: `a = a + a` repeated must
+// not double a string until memory runs out.
+const maxConstLen = 1 << 20
+
 // eval returns what is statically known about expression n.
 func (a *analyzer) eval(n int32, sc *scope, d int) value {
 	t := a.t
@@ -45,6 +49,9 @@ func (a *analyzer) eval(n int32, sc *scope, d int) value {
 				return value{}
 			}
 			b.WriteString(v.str)
+			if b.Len() > maxConstLen {
+				return value{}
+			}
 		}
 		return value{isStr: true, str: b.String()}
 	case "integer":
@@ -138,7 +145,7 @@ func (a *analyzer) binop(n int32, sc *scope, d int) value {
 	taint := value{decoded: l.decoded + r.decoded, obf: l.obf || r.obf, env: l.env || r.env}
 	switch op {
 	case "+":
-		if l.isStr && r.isStr {
+		if l.isStr && r.isStr && len(l.str)+len(r.str) <= maxConstLen {
 			taint.isStr, taint.str = true, l.str+r.str
 			return taint
 		}
@@ -165,7 +172,7 @@ func (a *analyzer) binop(n int32, sc *scope, d int) value {
 			return value{isNum: true, num: p}
 		}
 	case "%":
-		if l.isStr && r.isStr && strings.Count(l.str, "%s") == 1 {
+		if l.isStr && r.isStr && strings.Count(l.str, "%s") == 1 && len(l.str)+len(r.str) <= maxConstLen {
 			taint.isStr, taint.str = true, strings.Replace(l.str, "%s", r.str, 1)
 			return taint
 		}
@@ -432,7 +439,7 @@ func (a *analyzer) strMethod(obj value, m string, pos []int32, kw map[string]int
 		return keep(strings.ToUpper(obj.str)), true
 	case "replace":
 		o, nw := arg(0), arg(1)
-		if o.isStr && nw.isStr {
+		if o.isStr && nw.isStr && o.str != "" && int64(len(obj.str))*int64(max(1, len(nw.str))) <= maxConstLen {
 			v := keep(strings.ReplaceAll(obj.str, o.str, nw.str))
 			v.obf = true
 			return v, true
@@ -441,8 +448,10 @@ func (a *analyzer) strMethod(obj value, m string, pos []int32, kw map[string]int
 		l := arg(0)
 		if l.isList {
 			parts := make([]string, 0, len(l.list))
+			total := 0
 			for _, e := range l.list {
-				if !e.isStr {
+				total += len(e.str) + len(obj.str)
+				if !e.isStr || total > maxConstLen {
 					return value{obf: true, decoded: l.decoded}, true
 				}
 				parts = append(parts, e.str)
