@@ -392,7 +392,17 @@ func (s *Sandbox) Wait() Exit {
 	}
 	<-s.procDone
 	unix.Close(s.ctl)
+	s.dropListener()
 	return ex
+}
+
+// dropListener closes a seccomp listener nobody took.
+func (s *Sandbox) dropListener() {
+	select {
+	case fd := <-s.listener:
+		unix.Close(fd)
+	default:
+	}
 }
 
 // Close kills a sandbox that will not run (a prepared one given up) and
@@ -404,6 +414,7 @@ func (s *Sandbox) Close() {
 	}
 	<-s.procDone
 	unix.Close(s.ctl)
+	s.dropListener()
 	s.stdoutR.Close()
 	s.stderrR.Close()
 }
