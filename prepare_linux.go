@@ -160,7 +160,17 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	}
 	spec.Rlimits = rlimits(pol, cgState == LayerActive)
 	if group != nil {
-		spec.Place = group.Place
+		if group.NeedsPlace() {
+			// cgroup v1 (this kind of host): moved while the init builds
+			// its root.
+			spec.Place = group.Place
+		} else if fd, err := group.FD(); err == nil {
+			// Pure v2: born in the group.
+			spec.IntoCgroup, spec.CgroupFD = true, fd
+			defer unix.Close(fd)
+		} else {
+			spec.Place = group.Place
+		}
 	}
 	sb, err := sandbox.Start(ctx, spec)
 	if err != nil {

@@ -182,6 +182,10 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 			Setsid:      true,
 		},
 	}
+	if spec.IntoCgroup {
+		s.cmd.SysProcAttr.UseCgroupFD = true
+		s.cmd.SysProcAttr.CgroupFD = spec.CgroupFD
+	}
 	if err := s.cmd.Start(); err != nil {
 		return nil, &SetupError{Step: "namespaces: spawn stage-2 init", Layer: "userns", Err: err.Error()}
 	}

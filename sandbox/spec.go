@@ -40,6 +40,11 @@ type Spec struct {
 	// started and before it may fork the interpreter (cgroup placement).
 	// It runs while the init builds its root.
 	Place func(pid int) error `json:"-"`
+	// IntoCgroup spawns the init straight into the cgroup v2 directory
+	// CgroupFD (clone3 CLONE_INTO_CGROUP): no move, no 6-14 ms wait. Only
+	// for a group whose hierarchies are all v2.
+	IntoCgroup bool `json:"-"`
+	CgroupFD   int  `json:"-"`
 	// Stdout and Stderr receive the interpreter's output; Stdin feeds it
 	// (nil: empty). They may be set or changed until Run.
 }
