@@ -317,6 +317,7 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		}
 		a.report(id, n, q, "%s loads native code or maps executable memory", name)
 	case "CDN902":
+		a.sensitive(n) // captured input sent anywhere is exfiltration
 		fi := a.finding(id, n, fmt.Sprintf("%s captures keystrokes, the screen or the clipboard", name), q)
 		if !strings.Contains(q, "keyboard") && !strings.Contains(q, "Hook") && !strings.Contains(q, "mouse") {
 			fi.Severity = medium

@@ -1,4 +1,4 @@
-# expect: CDN603
+# expect: CDN603 CDN608
 import cv2, requests
 cam = cv2.VideoCapture(0)
 ok, frame = cam.read()
