@@ -7,6 +7,7 @@ package analysis
 // is capped at maxEvalDepth.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"regexp"
@@ -266,6 +267,10 @@ func (a *analyzer) syntaxErrors() {
 // identifiers, nesting deeper than the parser handles.
 func (a *analyzer) scanSource() {
 	t := a.t
+	// Every bidi control starts with one of these UTF-8 byte pairs.
+	if !bytes.Contains(t.src, []byte{0xe2, 0x80}) && !bytes.Contains(t.src, []byte{0xe2, 0x81}) && !bytes.Contains(t.src, []byte{0xd8, 0x9c}) {
+		return
+	}
 	src := string(t.src)
 	for i, r := range src {
 		switch r {

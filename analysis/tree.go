@@ -6,6 +6,7 @@ package analysis
 // computed from a line table only for the nodes that end up in findings.
 
 import (
+	"bytes"
 	"errors"
 	"sort"
 	"sync"
@@ -68,13 +69,15 @@ func language() *sitter.Language {
 }
 
 func lineStarts(src []byte) []int {
-	ls := []int{0}
-	for i, b := range src {
-		if b == '\n' {
-			ls = append(ls, i+1)
+	ls := make([]int, 1, len(src)/32+1)
+	for i := 0; ; {
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 {
+			return ls
 		}
+		i += j + 1
+		ls = append(ls, i)
 	}
-	return ls
 }
 
 // kind returns the kind name of node i ("ERROR" for errors).
