@@ -187,7 +187,7 @@ for i in range(3):
 print("forked", flush=True)
 time.sleep(100)
 `, token)
-	res := run(t, src, func(p *policy.Policy) { p.Limits.WallTime = policy.Duration(time.Second) }, Job{})
+	res := run(t, src, func(p *policy.Policy) { p.Limits.WallTime = policy.Duration(3 * time.Second) }, Job{})
 	if res.Status != StatusTimeout {
 		t.Fatalf("status %s (%s), want timeout", res.Status, res.Stderr)
 	}
