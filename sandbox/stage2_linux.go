@@ -102,7 +102,6 @@ func runInit(ctl int, specJSON string) error {
 	if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
 		return fail("decoding the spec", err)
 	}
-	nb := len(spec.ReadOnly) + len(spec.ReadWrite)
 	ro := make([]int, len(spec.ReadOnly))
 	rw := make([]int, len(spec.ReadWrite))
 	for i := range ro {
@@ -126,7 +125,6 @@ func runInit(ctl int, specJSON string) error {
 				rw[i-len(ro)] = fd
 			}
 		}
-		nb = 0
 	}
 	if err := unix.Sethostname([]byte(stage2Host)); err != nil {
 		return fail("uts: hostname", err)
@@ -140,7 +138,6 @@ func runInit(ctl int, specJSON string) error {
 	for _, fd := range append(ro, rw...) {
 		unix.Close(fd)
 	}
-	_ = nb
 	lastCap, err := readLastCap()
 	if err != nil {
 		return fail("capabilities: cap_last_cap", err)
