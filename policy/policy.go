@@ -34,6 +34,10 @@ type Policy struct {
 
 	// Source is the file this policy was loaded from ("" for built-ins).
 	Source string `yaml:"-" json:"-"`
+
+	// origin says where each field was set (field path -> file position),
+	// so validation names the line a value came from; nil for built-ins.
+	origin map[string]Pos
 }
 
 // Limits bounds the resources of one run. Every field is positive in an
