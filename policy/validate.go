@@ -175,8 +175,12 @@ func checkFilesystemPaths(c *checker) {
 
 func checkFilesystemOverlap(c *checker) {
 	f := c.p.Filesystem
+	rw := map[string]int{}
+	for j := len(f.ReadWrite) - 1; j >= 0; j-- {
+		rw[f.ReadWrite[j]] = j
+	}
 	for i, ro := range f.ReadOnly {
-		if j := slices.Index(f.ReadWrite, ro); j >= 0 {
+		if j, ok := rw[ro]; ok {
 			c.errorf(fields(indexPath("filesystem.read_only", i), indexPath("filesystem.read_write", j)),
 				"%s is both read_only and read_write (list it once)", ro)
 		}
@@ -411,17 +415,28 @@ func warnTmpMemory(c *checker) {
 
 func warnFilesystemDuplicates(c *checker) {
 	f := c.p.Filesystem
+	deny := map[string]bool{}
+	for _, d := range f.Deny {
+		deny[d] = true
+	}
 	for _, list := range []struct {
 		field string
 		paths []string
 	}{{"filesystem.read_only", f.ReadOnly}, {"filesystem.read_write", f.ReadWrite}} {
+		seen := map[string]bool{}
 		for i, p := range list.paths {
-			if slices.Index(list.paths, p) < i {
+			if seen[p] {
 				c.warnf(fields(indexPath(list.field, i)), "%s is listed twice", p)
 			}
-			for _, d := range f.Deny {
-				if d == p || strings.HasPrefix(p, strings.TrimSuffix(d, "/")+"/") {
-					c.warnf(fields(indexPath(list.field, i)), "%s is inside denied %s: deny wins, so this entry allows nothing", p, d)
+			seen[p] = true
+			// Walk up p's ancestors: linear in the lists, not quadratic.
+			for a := p; ; a = filepath.Dir(a) {
+				if deny[a] {
+					c.warnf(fields(indexPath(list.field, i)), "%s is inside denied %s: deny wins, so this entry allows nothing", p, a)
+					break
+				}
+				if a == "/" || a == "." || a == "" {
+					break
 				}
 			}
 		}
