@@ -117,22 +117,23 @@ func runDoctor(ctx context.Context, env *Env, args []string) error {
 	return h
 }
 
-// doctorPolicy loads the policy to plan for.
+// doctorPolicy loads the policy to plan for: the file, or the built-in
+// default when there is none.
 func doctorPolicy(file string) (*policy.Policy, string, error) {
-	if file == "" {
-		return policy.Default(), "builtin:default", nil
-	}
 	p, err := loadPolicyFile(file)
 	if err != nil {
 		return nil, "", err
 	}
+	if file == "" {
+		return p, "builtin:default", nil
+	}
 	return p, file, nil
 }
 
-// loadPolicyFile is policy.LoadOrDefault once the loader lands in package
-// policy; until then a file cannot be planned for.
+// loadPolicyFile loads a --policy flag's file, or the built-in default
+// when it is "". run and check use it too.
 func loadPolicyFile(path string) (*policy.Policy, error) {
-	return nil, fmt.Errorf("policy %s: loading policy files is not in this build yet", path)
+	return policy.LoadOrDefault(path)
 }
 
 func yesNo(ok bool) string {
