@@ -34,7 +34,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error is not Errors: %T %v", err, err)
 			}
 			for _, e := range es {
-				if e.Line < 1 || e.Column < 1 || e.File != "fuzz.yaml" {
+				if e.Line < 1 || e.Column < 1 || e.File == "" {
 					t.Errorf("error without a position: %#v", e)
 				}
 			}
