@@ -88,7 +88,7 @@ func NewExecutor(opts Options) (*Executor, error) {
 	if opts.HostUID < 0 || opts.HostGID < 0 {
 		return nil, fmt.Errorf("negative host id")
 	}
-	return &Executor{opts: opts}, nil
+	return &Executor{opts: opts, stages: stages{analyze: analyzeScript}}, nil
 }
 
 // Run runs job in a fresh sandbox and returns its result. An error means

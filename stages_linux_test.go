@@ -54,3 +54,32 @@ func TestStages(t *testing.T) {
 		t.Fatalf("audit start refused: %v %s %q %q", err, res.Status, res.Error, res.Stdout)
 	}
 }
+
+// TestAnalysisBlocks: with the default stages, a script whose finding
+// reaches the block threshold is rejected before anything runs (its
+// payload would create a canary file in the work dir), and a waiver for
+// that rule lets it run.
+func TestAnalysisBlocks(t *testing.T) {
+	ex, err := NewExecutor(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "import base64\nexec(base64.b64decode('cHJpbnQoJ1BXTkVEJyk='))\n" // print('PWNED')
+	p := testPolicy()
+	p.Analysis.Block = policy.SeverityHigh
+	res, err := ex.Run(context.Background(), Job{Source: []byte(src), Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusRejected || len(res.Findings) == 0 || strings.Contains(res.Stdout, "PWNED") {
+		t.Fatalf("want rejected with findings and no output, got %s %+v stdout %q", res.Status, res.Findings, res.Stdout)
+	}
+	p.Analysis.Allow = []policy.RuleAllow{{Rule: res.Findings[0].Rule}}
+	res, err = ex.Run(context.Background(), Job{Source: []byte(src), Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusOK || !strings.Contains(res.Stdout, "PWNED") || res.Layers[policy.LayerAnalysis] != LayerActive {
+		t.Fatalf("want the waived script to run, got %s stdout %q layers %v", res.Status, res.Stdout, res.Layers)
+	}
+}
