@@ -76,6 +76,7 @@ type Job struct {
 type Executor struct {
 	opts   Options
 	stages stages
+	aud    *auditor
 
 	cgOnce sync.Once
 	cg     cgroupManager
@@ -88,7 +89,19 @@ func NewExecutor(opts Options) (*Executor, error) {
 	if opts.HostUID < 0 || opts.HostGID < 0 {
 		return nil, fmt.Errorf("negative host id")
 	}
-	return &Executor{opts: opts, stages: stages{analyze: analyzeScript}}, nil
+	aud := &auditor{}
+	return &Executor{opts: opts, aud: aud, stages: stages{
+		analyze: analyzeScript, auditStart: aud.start, auditEnd: aud.end,
+	}}, nil
+}
+
+// Close closes the audit logs the Executor opened, each with a final signed
+// checkpoint. Runs must have finished.
+func (e *Executor) Close() error {
+	if e.aud == nil {
+		return nil
+	}
+	return e.aud.close()
 }
 
 // Run runs job in a fresh sandbox and returns its result. An error means

@@ -44,6 +44,9 @@ func testPolicy() *policy.Policy {
 	// it reports without blocking here. stages_linux_test.go and
 	// TestAnalysisBlocks cover blocking.
 	p.Analysis.Block = policy.SeverityOff
+	// Tests must not write the real state dir; TestAuditRecords covers
+	// the audit stage with a log of its own.
+	p.Audit.Enabled = false
 	if os.Geteuid() != 0 {
 		p.Isolation.AllowDegraded = []policy.Layer{policy.LayerCgroup}
 	}

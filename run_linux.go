@@ -8,6 +8,7 @@ package cordon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -135,11 +136,15 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	}
 	// Stage: the audit start record; failing to write it refuses the run.
 	if st := p.e.stages.auditStart; st != nil {
-		if err := st(ctx, &res, job, pol); err != nil {
+		switch err := st(ctx, &res, job, pol); {
+		case errors.Is(err, errAuditOff):
+			// The policy turned the audit layer off: it stays reported off.
+		case err != nil:
 			r := internalError(p.id, p.layers, "layer audit failed: start record: %v", err)
 			return r, nil
+		default:
+			p.layers[policy.LayerAudit] = LayerActive
 		}
-		p.layers[policy.LayerAudit] = LayerActive
 	}
 
 	argv := append([]string{p.rt.Exec}, pol.Runtime.Args...)

@@ -5,9 +5,12 @@ package cordon
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cordonsec/cordon/audit"
 	"github.com/cordonsec/cordon/policy"
 )
 
@@ -81,5 +84,58 @@ func TestAnalysisBlocks(t *testing.T) {
 	}
 	if res.Status != StatusOK || !strings.Contains(res.Stdout, "PWNED") || res.Layers[policy.LayerAnalysis] != LayerActive {
 		t.Fatalf("want the waived script to run, got %s stdout %q layers %v", res.Status, res.Stdout, res.Layers)
+	}
+}
+
+// TestAuditRecords: with the default stages, a run writes a durable start
+// record before the script runs and an end record (plus its events) after,
+// the log verifies clean with its key after Close, and the audit layer is
+// reported active; an audit dir that cannot be written refuses the run.
+func TestAuditRecords(t *testing.T) {
+	ex, err := NewExecutor(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := testPolicy()
+	p.Audit.Enabled = true
+	p.Audit.Dir = dir
+	res, err := ex.Run(context.Background(), Job{Source: []byte("print('hi')\n"), Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusOK || res.Layers[policy.LayerAudit] != LayerActive {
+		t.Fatalf("want ok with audit active, got %s %v", res.Status, res.Layers)
+	}
+	if err := ex.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	if err := audit.ReadRecords(dir, func(_ int64, r audit.Record) error {
+		if r.RunID == res.ID {
+			kinds = append(kinds, string(r.Kind))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(kinds) < 2 || kinds[0] != string(audit.KindRunStart) || kinds[len(kinds)-1] != string(audit.KindRunEnd) {
+		t.Fatalf("records of run %s: %v", res.ID, kinds)
+	}
+
+	// Fail closed: a file where the audit dir should be.
+	blocked := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(blocked, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.Audit.Dir = blocked
+	ex2, _ := NewExecutor(Options{})
+	defer ex2.Close()
+	res, err = ex2.Run(context.Background(), Job{Source: []byte("open('/work/ran','w')\n"), Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusInternalError || !strings.Contains(res.Error, "audit") {
+		t.Fatalf("want internal-error naming audit, got %s %q", res.Status, res.Error)
 	}
 }

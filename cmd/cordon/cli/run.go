@@ -92,6 +92,12 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer func() {
+		// Seals the audit log with a final signed checkpoint.
+		if err := ex.Close(); err != nil {
+			warningf(env, "closing the audit log: %v", err)
+		}
+	}()
 	job := cordon.Job{Script: script, Args: scriptArgs, Files: files, Policy: pol, Stdin: env.Stdin}
 	if !*asJSON {
 		job.Stdout, job.Stderr = env.Stdout, env.Stderr

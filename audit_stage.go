@@ -1,0 +1,142 @@
+package cordon
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/cordonsec/cordon/audit"
+	"github.com/cordonsec/cordon/policy"
+)
+
+// auditor is the default audit stage: it keeps one open log per audit dir
+// (opened on first use, closed by Executor.Close with a final checkpoint)
+// and writes a run's start record before the script runs — a start record
+// that cannot be written refuses the run — and its end record, with one
+// security-event record per refused syscall or limit event.
+type auditor struct {
+	mu   sync.Mutex
+	logs map[string]*audit.Log // by audit dir
+	runs map[string]*audit.Log // by run id, between start and end
+}
+
+func (a *auditor) log(pol *policy.Policy) (*audit.Log, error) {
+	opts := audit.OptionsFromPolicy(pol.Audit)
+	if opts.Dir == "" {
+		opts.Dir = audit.DefaultDir()
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if l, ok := a.logs[opts.Dir]; ok {
+		return l, nil
+	}
+	l, err := audit.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("audit log %s: %w", opts.Dir, err)
+	}
+	if a.logs == nil {
+		a.logs, a.runs = map[string]*audit.Log{}, map[string]*audit.Log{}
+	}
+	a.logs[opts.Dir] = l
+	return l, nil
+}
+
+// errAuditOff tells the executor the policy turned the audit layer off.
+var errAuditOff = errors.New("audit disabled by the policy")
+
+func (a *auditor) start(ctx context.Context, res *Result, job *Job, pol *policy.Policy) error {
+	if !pol.Audit.Enabled {
+		return errAuditOff
+	}
+	l, err := a.log(pol)
+	if err != nil {
+		return err
+	}
+	script, sum := job.Name, ""
+	src := job.Source
+	if job.Script != "" {
+		script = job.Script
+		if src, err = os.ReadFile(job.Script); err != nil {
+			return fmt.Errorf("hashing %s: %w", job.Script, err)
+		}
+	}
+	h := sha256.Sum256(src)
+	sum = hex.EncodeToString(h[:])
+	host, _ := os.Hostname()
+	who := fmt.Sprint(os.Geteuid())
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	var planned []policy.Layer
+	for l, st := range res.Layers {
+		if st != LayerOff {
+			planned = append(planned, l)
+		}
+	}
+	sort.Slice(planned, func(i, j int) bool { return planned[i] < planned[j] })
+	if _, err := l.Append(ctx, audit.Record{Kind: audit.KindRunStart, RunID: res.ID, Start: &audit.RunStart{
+		Script: filepath.Base(script), ScriptSHA256: sum, PolicyHash: pol.Hash(),
+		User: who, Host: host, Layers: planned,
+	}}); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.runs[res.ID] = l
+	a.mu.Unlock()
+	return nil
+}
+
+func (a *auditor) end(ctx context.Context, res *Result) error {
+	a.mu.Lock()
+	l := a.runs[res.ID]
+	delete(a.runs, res.ID)
+	a.mu.Unlock()
+	if l == nil {
+		return nil
+	}
+	var errs []error
+	for _, ev := range res.Events {
+		if _, err := l.Append(ctx, audit.Record{Kind: audit.KindSecurityEvent, RunID: res.ID,
+			Event: &audit.SecurityEvent{Type: ev.Type, Message: ev.Message, Detail: ev.Detail}}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	sum := audit.FindingsSummary{Total: len(res.Findings), BySeverity: map[string]int{}}
+	for _, f := range res.Findings {
+		sum.BySeverity[f.Severity]++
+		sum.Rules = append(sum.Rules, f.Rule)
+	}
+	layers := map[policy.Layer]string{}
+	for k, v := range res.Layers {
+		layers[k] = string(v)
+	}
+	if _, err := l.Append(ctx, audit.Record{Kind: audit.KindRunEnd, RunID: res.ID, Durable: true, End: &audit.RunEnd{
+		Status: string(res.Status), ExitCode: res.ExitCode, Signal: res.Signal, Error: res.Error,
+		Usage: audit.Usage(res.Usage), Findings: sum, Layers: layers, Events: len(res.Events),
+	}}); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// close closes every log the auditor opened (each writes a final
+// checkpoint).
+func (a *auditor) close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var errs []error
+	for dir, l := range a.logs {
+		if err := l.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("audit log %s: %w", dir, err))
+		}
+	}
+	a.logs = nil
+	return errors.Join(errs...)
+}
