@@ -140,3 +140,25 @@ func (a *auditor) close() error {
 	a.logs = nil
 	return errors.Join(errs...)
 }
+
+// auditRejected records a run refused before it started (blocked by
+// analysis): its start and end records, so the log shows every attempt. The
+// run is refused either way; a failure to record it becomes an event.
+func (e *Executor) auditRejected(ctx context.Context, res *Result, job *Job, pol *policy.Policy) {
+	if e.stages.auditStart == nil {
+		return
+	}
+	switch err := e.stages.auditStart(ctx, res, job, pol); {
+	case errors.Is(err, errAuditOff):
+		return
+	case err != nil:
+		res.Events = append(res.Events, Event{Type: "audit-failed", Message: fmt.Sprintf("start record: %v", err)})
+		return
+	}
+	res.Layers[policy.LayerAudit] = LayerActive
+	if e.stages.auditEnd != nil {
+		if err := e.stages.auditEnd(ctx, res); err != nil {
+			res.Events = append(res.Events, Event{Type: "audit-failed", Message: fmt.Sprintf("end record: %v", err)})
+		}
+	}
+}

@@ -121,6 +121,9 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 	an, res, blocked, err := e.analyze(ctx, &job, in, pol)
 	if err != nil || blocked {
 		in.close()
+		if blocked {
+			e.auditRejected(ctx, &res, &job, pol)
+		}
 		return res, err
 	}
 	p, res := e.prepare(ctx, pol)

@@ -126,6 +126,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		if err != nil || blocked {
 			if blocked {
 				r.ID = p.id
+				p.e.auditRejected(ctx, &r, job, pol)
 			}
 			return r, err
 		}
