@@ -6,15 +6,15 @@ import (
 	"testing"
 )
 
-// TestDependencies keeps this package — the supervisor and the stage-2 init
-// that starts on every run — free of heavy imports and of cgo (like
-// tailscale's deps_test.go).
+// TestDependencies keeps this package and its layers (seccomp, landlock,
+// cgroup) — the supervisor and the stage-2 init that starts on every run —
+// free of heavy imports and of cgo (like tailscale's deps_test.go).
 func TestDependencies(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go tool not on PATH")
 	}
-	cmd := exec.Command(goTool, "list", "-deps", "-f", "{{.ImportPath}} {{len .CgoFiles}}", ".")
+	cmd := exec.Command(goTool, "list", "-deps", "-f", "{{.ImportPath}} {{len .CgoFiles}}", "./...")
 	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=1", "GOOS=linux")
 	out, err := cmd.Output()
 	if err != nil {
