@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -51,7 +52,7 @@ func (a *auditor) log(pol *policy.Policy) (*audit.Log, error) {
 // errAuditOff tells the executor the policy turned the audit layer off.
 var errAuditOff = errors.New("audit disabled by the policy")
 
-func (a *auditor) start(ctx context.Context, res *Result, job *Job, pol *policy.Policy) error {
+func (a *auditor) start(ctx context.Context, res *Result, job *Job, pol *policy.Policy, script io.ReaderAt) error {
 	if !pol.Audit.Enabled {
 		return errAuditOff
 	}
@@ -59,16 +60,17 @@ func (a *auditor) start(ctx context.Context, res *Result, job *Job, pol *policy.
 	if err != nil {
 		return err
 	}
-	script, sum := job.Name, ""
-	src := job.Source
+	name := job.Name
 	if job.Script != "" {
-		script = job.Script
-		if src, err = os.ReadFile(job.Script); err != nil {
-			return fmt.Errorf("hashing %s: %w", job.Script, err)
-		}
+		name = job.Script
 	}
-	h := sha256.Sum256(src)
-	sum = hex.EncodeToString(h[:])
+	// Hash the bytes that run (the open file the work dir is filled from),
+	// not the path, which may have been replaced since.
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(script, 0, 1<<62)); err != nil {
+		return fmt.Errorf("hashing %s: %w", name, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
 	host, _ := os.Hostname()
 	who := fmt.Sprint(os.Geteuid())
 	if u, err := user.Current(); err == nil {
@@ -82,7 +84,7 @@ func (a *auditor) start(ctx context.Context, res *Result, job *Job, pol *policy.
 	}
 	sort.Slice(planned, func(i, j int) bool { return planned[i] < planned[j] })
 	if _, err := l.Append(ctx, audit.Record{Kind: audit.KindRunStart, RunID: res.ID, Start: &audit.RunStart{
-		Script: filepath.Base(script), ScriptSHA256: sum, PolicyHash: pol.Hash(),
+		Script: filepath.Base(name), ScriptSHA256: sum, PolicyHash: pol.Hash(),
 		User: who, Host: host, Layers: planned,
 	}}); err != nil {
 		return err
@@ -144,11 +146,11 @@ func (a *auditor) close() error {
 // auditRejected records a run refused before it started (blocked by
 // analysis): its start and end records, so the log shows every attempt. The
 // run is refused either way; a failure to record it becomes an event.
-func (e *Executor) auditRejected(ctx context.Context, res *Result, job *Job, pol *policy.Policy) {
+func (e *Executor) auditRejected(ctx context.Context, res *Result, job *Job, pol *policy.Policy, script io.ReaderAt) {
 	if e.stages.auditStart == nil {
 		return
 	}
-	switch err := e.stages.auditStart(ctx, res, job, pol); {
+	switch err := e.stages.auditStart(ctx, res, job, pol, script); {
 	case errors.Is(err, errAuditOff):
 		return
 	case err != nil:

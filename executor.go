@@ -120,10 +120,10 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 	// Analysis comes before anything is spawned for the job.
 	an, res, blocked, err := e.analyze(ctx, &job, in, pol)
 	if err != nil || blocked {
-		in.close()
 		if blocked {
-			e.auditRejected(ctx, &res, &job, pol)
+			e.auditRejected(ctx, &res, &job, pol, in.files[0])
 		}
+		in.close()
 		return res, err
 	}
 	p, res := e.prepare(ctx, pol)
@@ -180,7 +180,8 @@ type stages struct {
 	// the run (status rejected).
 	analyze func(ctx context.Context, job *Job, script []byte, pol *policy.Policy) (findings []Finding, block bool, err error)
 	// auditStart writes the start record; an error refuses the run.
-	auditStart func(ctx context.Context, res *Result, job *Job, pol *policy.Policy) error
+	// script reads the script exactly as it was loaded for the run.
+	auditStart func(ctx context.Context, res *Result, job *Job, pol *policy.Policy, script io.ReaderAt) error
 	// auditEnd writes the end record with the final result.
 	auditEnd func(ctx context.Context, res *Result) error
 }

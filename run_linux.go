@@ -126,7 +126,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		if err != nil || blocked {
 			if blocked {
 				r.ID = p.id
-				p.e.auditRejected(ctx, &r, job, pol)
+				p.e.auditRejected(ctx, &r, job, pol, in.files[0])
 			}
 			return r, err
 		}
@@ -137,7 +137,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	}
 	// Stage: the audit start record; failing to write it refuses the run.
 	if st := p.e.stages.auditStart; st != nil {
-		switch err := st(ctx, &res, job, pol); {
+		switch err := st(ctx, &res, job, pol, in.files[0]); {
 		case errors.Is(err, errAuditOff):
 			// The policy turned the audit layer off: it stays reported off.
 		case err != nil:

@@ -4,7 +4,10 @@ package cordon
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +54,9 @@ func TestStages(t *testing.T) {
 	}
 
 	ex.stages.analyze = nil
-	ex.stages.auditStart = func(context.Context, *Result, *Job, *policy.Policy) error { return errors.New("disk full") }
+	ex.stages.auditStart = func(context.Context, *Result, *Job, *policy.Policy, io.ReaderAt) error {
+		return errors.New("disk full")
+	}
 	res, err = ex.Run(context.Background(), Job{Source: []byte(`print("never")`), Policy: testPolicy()})
 	if err != nil || res.Status != StatusInternalError || !strings.Contains(res.Error, "audit") || res.Stdout != "" {
 		t.Fatalf("audit start refused: %v %s %q %q", err, res.Status, res.Error, res.Stdout)
@@ -110,10 +115,15 @@ func TestAuditRecords(t *testing.T) {
 	if err := ex.Close(); err != nil {
 		t.Fatal(err)
 	}
+	sum := sha256.Sum256([]byte("print('hi')\n"))
+	want := hex.EncodeToString(sum[:])
 	var kinds []string
 	if err := audit.ReadRecords(dir, func(_ int64, r audit.Record) error {
 		if r.RunID == res.ID {
 			kinds = append(kinds, string(r.Kind))
+			if r.Start != nil && r.Start.ScriptSHA256 != want {
+				t.Errorf("start record script_sha256 %s, want %s", r.Start.ScriptSHA256, want)
+			}
 		}
 		return nil
 	}); err != nil {
