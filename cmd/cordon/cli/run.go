@@ -121,6 +121,9 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	}
 	if res.Status == cordon.StatusInternalError && !*asJSON {
 		errorf(env, "%s", res.Error)
+		if strings.HasPrefix(res.Error, "layer ") {
+			hintf(env, "\"cordon doctor\" shows what this host can enforce; a policy may let a layer degrade with isolation.allow_degraded (see examples/unprivileged.yaml)")
+		}
 	}
 	return exitCode(res.Status.ExitCode(res.ExitCode))
 }
