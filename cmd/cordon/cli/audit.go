@@ -109,3 +109,15 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+// dirArg returns the optional log-dir argument of an audit subcommand, or
+// def when none is given; more than one argument is a usage error.
+func dirArg(cmd string, pos []string, def string) (string, error) {
+	switch len(pos) {
+	case 0:
+		return def, nil
+	case 1:
+		return pos[0], nil
+	}
+	return "", usagef(cmd, "unexpected argument %q", pos[1])
+}

@@ -61,12 +61,9 @@ func runAuditCheckpoint(ctx context.Context, env *Env, args []string) error {
 	if !ok || err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return usagef("audit checkpoint", "unexpected argument %q", pos[1])
-	}
-	dir := ""
-	if len(pos) == 1 {
-		dir = pos[0]
+	dir, err := dirArg("audit checkpoint", pos, "")
+	if err != nil {
+		return err
 	}
 	l, err := openAuditFromFlags(dir, *key, *witness)
 	if err != nil {
@@ -94,15 +91,12 @@ func runAuditPrune(ctx context.Context, env *Env, args []string) error {
 	if !ok || err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return usagef("audit prune", "unexpected argument %q", pos[1])
+	dir, err := dirArg("audit prune", pos, "")
+	if err != nil {
+		return err
 	}
 	if *older <= 0 {
 		return usagef("audit prune", "--older-than is required")
-	}
-	dir := ""
-	if len(pos) == 1 {
-		dir = pos[0]
 	}
 	l, err := openAuditFromFlags(dir, *key, "")
 	if err != nil {

@@ -40,12 +40,9 @@ func runAuditRecord(ctx context.Context, env *Env, args []string) error {
 	if !ok || err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return usagef("audit record", "unexpected argument %q", pos[1])
-	}
-	dir := ""
-	if len(pos) == 1 {
-		dir = pos[0]
+	dir, err := dirArg("audit record", pos, "")
+	if err != nil {
+		return err
 	}
 	l, err := openAuditFromFlags(dir, *key, "")
 	if err != nil {

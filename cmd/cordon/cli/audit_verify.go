@@ -57,12 +57,9 @@ func runAuditVerify(ctx context.Context, env *Env, args []string) error {
 	if !ok || err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return usagef("audit verify", "unexpected argument %q", pos[1])
-	}
-	dir := audit.DefaultDir()
-	if len(pos) == 1 {
-		dir = pos[0]
+	dir, err := dirArg("audit verify", pos, audit.DefaultDir())
+	if err != nil {
+		return err
 	}
 	if _, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("audit log %s: %w", dir, err)
