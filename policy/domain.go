@@ -156,28 +156,49 @@ func NewDomainMatcher(domains []string, ports []int) (*DomainMatcher, error) {
 	return m, nil
 }
 
+// NormalizeHost returns the form a host name is matched in: lower-case
+// ASCII (IDNA), no trailing dot, every label checked. IP literals and
+// wildcards are refused.
+func NormalizeHost(host string) (string, error) {
+	if strings.ContainsAny(host, "*:") {
+		return "", fmt.Errorf("%q is not a host name", host)
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return "", fmt.Errorf("%q is an IP address, not a name", host)
+	}
+	return normalizeHost(host)
+}
+
 // Allow reports whether host:port may be reached. host may be Unicode,
 // mixed case or end in a dot.
 func (m *DomainMatcher) Allow(host string, port int) bool {
-	if port < 1 || port > 65535 || strings.ContainsAny(host, "*:") {
+	if port < 1 || port > 65535 {
 		return false
 	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return false
-	}
-	h, err := normalizeHost(host)
+	return m.match(host, port)
+}
+
+// AllowName reports whether some entry names host, whatever its ports: a
+// caller refusing host:port can then say whether the name or the port was
+// not allowed.
+func (m *DomainMatcher) AllowName(host string) bool { return m.match(host, 0) }
+
+// match finds an entry for host allowing port, or any entry when port is 0.
+func (m *DomainMatcher) match(host string, port int) bool {
+	h, err := NormalizeHost(host)
 	if err != nil {
 		return false
 	}
-	if ps, ok := m.exact[h]; ok && m.portOK(ps, port) {
+	ok := func(ps *PortSet) bool { return port == 0 || m.portOK(ps, port) }
+	if ps, found := m.exact[h]; found && ok(ps) {
 		return true
 	}
 	for rest := h; ; {
-		_, after, ok := strings.Cut(rest, ".")
-		if !ok {
+		_, after, found := strings.Cut(rest, ".")
+		if !found {
 			return false
 		}
-		if ps, ok := m.wild[after]; ok && m.portOK(ps, port) {
+		if ps, found := m.wild[after]; found && ok(ps) {
 			return true
 		}
 		rest = after

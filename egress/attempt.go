@@ -1,0 +1,307 @@
+package egress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cordonsec/cordon/policy"
+)
+
+// attempt is one connection a client asked for, from its request to its
+// event.
+type attempt struct {
+	p     *Proxy
+	ev    Event
+	start time.Time
+
+	out, in  atomic.Int64
+	reason   atomic.Pointer[Reason] // first cut wins
+	upstream net.Conn               // set by register
+	client   net.Conn
+	reported bool
+	// refusal, when set once the connection was dialled, turns the
+	// attempt into a refused one (a SOCKS TLS stream naming another host).
+	refusal *refusal
+}
+
+func (p *Proxy) newAttempt(proto Protocol, client net.Conn) *attempt {
+	now := time.Now()
+	return &attempt{p: p, start: now, client: client, ev: Event{Time: now, Protocol: proto}}
+}
+
+// refuse reports the attempt refused.
+func (a *attempt) refuse(r *refusal) {
+	if a.reported {
+		return
+	}
+	a.reported = true
+	a.ev.Allowed = false
+	a.ev.Reason = r.reason
+	a.ev.Message = r.msg
+	a.ev.Duration = time.Since(a.start)
+	a.ev.BytesOut, a.ev.BytesIn = a.out.Load(), a.in.Load()
+	a.p.emit(a.ev)
+}
+
+// finish reports an allowed attempt that ended.
+func (a *attempt) finish() {
+	if a.reported {
+		return
+	}
+	if a.refusal != nil {
+		a.refuse(a.refusal)
+		return
+	}
+	a.reported = true
+	a.ev.Allowed = true
+	if r := a.reason.Load(); r != nil {
+		a.ev.Reason = *r
+		a.ev.Message = fmt.Sprintf("connection to %s cut: %s", a.target(), cutText[*r])
+	} else {
+		a.ev.Message = fmt.Sprintf("connection to %s", a.target())
+	}
+	a.ev.Duration = time.Since(a.start)
+	a.ev.BytesOut, a.ev.BytesIn = a.out.Load(), a.in.Load()
+	a.p.emit(a.ev)
+}
+
+var cutText = map[Reason]string{
+	ReasonBytesOut:    "network.max_bytes_out reached",
+	ReasonBytesIn:     "network.max_bytes_in reached",
+	ReasonTime:        "network.connection_time reached",
+	ReasonClosed:      "the run ended",
+	ReasonSNIMismatch: "the TLS server name differs from the requested host",
+}
+
+func (a *attempt) target() string {
+	return net.JoinHostPort(a.ev.Host, fmt.Sprint(a.ev.Port))
+}
+
+// cut records why an allowed connection ends early and closes both sides.
+func (a *attempt) cut(r Reason) {
+	if r != "" {
+		a.reason.CompareAndSwap(nil, &r)
+	}
+	if a.upstream != nil {
+		a.upstream.Close()
+	}
+	a.client.Close()
+}
+
+// resolve turns a checked destination into the addresses that may be
+// dialled: an IP literal as it is; a name through the resolver, keeping
+// only addresses the rules allow.
+func (p *Proxy) resolve(ctx context.Context, a *attempt, d destination) ([]netip.AddrPort, *refusal) {
+	port := uint16(d.port)
+	if d.literal.IsValid() {
+		return []netip.AddrPort{netip.AddrPortFrom(d.literal, port)}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ips, err := p.cfg.Resolver.LookupNetIP(ctx, "ip", d.host)
+	if err != nil || len(ips) == 0 {
+		why := "no address"
+		var de *net.DNSError
+		if errors.As(err, &de) {
+			why = de.Err
+		} else if err != nil {
+			why = err.Error()
+		}
+		return nil, refuse(ReasonResolve, "%s did not resolve: %s", d.host, why)
+	}
+	var ok []netip.AddrPort
+	var bad []string
+	seen := map[netip.Addr]bool{}
+	for _, ip := range ips {
+		ip = ip.Unmap().WithZone("")
+		if seen[ip] {
+			continue
+		}
+		seen[ip] = true
+		if p.rules.allowAddr(ip) {
+			ok = append(ok, netip.AddrPortFrom(ip, port))
+		} else {
+			bad = append(bad, ip.String())
+		}
+	}
+	if len(ok) == 0 {
+		a.ev.Address = strings.Join(bad, ",")
+		return nil, refuse(ReasonAddress, "%s resolves only to addresses that are not allowed (%s): special addresses need a network.cidrs entry",
+			d.host, classList(ips))
+	}
+	return ok, nil
+}
+
+func classList(ips []netip.Addr) string {
+	var s []string
+	for _, ip := range ips {
+		s = append(s, fmt.Sprintf("%s %s", ip.Unmap(), policy.Classify(ip)))
+	}
+	return strings.Join(s, ", ")
+}
+
+// dial takes one of the run's connections and dials the addresses in
+// order; the first that answers wins.
+func (p *Proxy) dial(ctx context.Context, a *attempt, addrs []netip.AddrPort) (net.Conn, *refusal) {
+	if !p.connectionSlot() {
+		return nil, refuse(ReasonConnLimit, "network.max_connections (%d) reached", p.connLimit)
+	}
+	var errs []string
+	for _, ap := range addrs {
+		c, err := p.cfg.Dialer.DialContext(ctx, "tcp", ap.String())
+		if err == nil {
+			a.ev.Address = ap.String()
+			return c, nil
+		}
+		errs = append(errs, err.Error())
+	}
+	p.releaseSlot()
+	a.ev.Address = addrs[0].String()
+	return nil, refuse(ReasonDial, "could not connect to %s: %s", a.target(), strings.Join(errs, "; "))
+}
+
+func (p *Proxy) releaseSlot() {
+	p.mu.Lock()
+	p.granted--
+	p.mu.Unlock()
+}
+
+// relay copies between client and upstream both ways until both ends
+// are done, a limit cuts the connection, or the proxy closes; pending
+// are bytes already read from the client, sent first, and inspect (when
+// set) reads and checks the client's first bytes, returning them to send
+// (false: refused, the connection is cut). The connection's life runs
+// from the request.
+func (a *attempt) relay(client, upstream net.Conn, pending []byte, inspect func() ([]byte, bool)) {
+	p := a.p
+	if p.life > 0 {
+		dl := a.start.Add(p.life)
+		_ = client.SetDeadline(dl)
+		_ = upstream.SetDeadline(dl)
+	} else {
+		_ = client.SetDeadline(time.Time{})
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if inspect != nil {
+			more, ok := inspect()
+			if !ok {
+				return
+			}
+			pending = append(pending, more...)
+		}
+		if len(pending) > 0 {
+			w := countingWriter{w: upstream, b: p.out, n: &a.out}
+			if _, err := w.Write(pending); err != nil {
+				a.cut(a.cause(err, ReasonBytesOut))
+				return
+			}
+		}
+		a.pipe(upstream, client, p.out, &a.out, ReasonBytesOut)
+	}()
+	go func() {
+		defer wg.Done()
+		a.pipe(client, upstream, p.in, &a.in, ReasonBytesIn)
+	}()
+	wg.Wait()
+}
+
+// pipe copies src to dst within budget b; at src's end it half-closes
+// dst, on an error it cuts the connection.
+func (a *attempt) pipe(dst, src net.Conn, b *budget, n *atomic.Int64, limit Reason) {
+	err := copyBudget(dst, src, b, n, a.p.connLimit)
+	if err == nil {
+		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+			return
+		}
+		a.cut("")
+		return
+	}
+	a.cut(a.cause(err, limit))
+}
+
+// cause names the reason an error ends a connection: a limit, the
+// connection time, the run's end, or nothing (a peer closed or failed).
+func (a *attempt) cause(err error, limit Reason) Reason {
+	switch {
+	case errors.Is(err, errBudget):
+		return limit
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return ReasonTime
+	}
+	return ""
+}
+
+// Splicing moves bytes socket to socket in the kernel (no copy through
+// this process), but a splice holds its reservation of the byte budget
+// while it waits for data. Chunks are therefore a small share of what is
+// left, and once they would be tiny the copy goes through a buffer and
+// charges exactly what it read.
+const (
+	maxChunk = 1 << 20
+	minChunk = 64 << 10
+)
+
+// copyBudget copies src to dst until src ends (nil) or an error
+// (errBudget when b is spent).
+func copyBudget(dst, src net.Conn, b *budget, n *atomic.Int64, conns int64) error {
+	rf, canSplice := dst.(io.ReaderFrom)
+	var buf []byte
+	for {
+		chunk := int64(maxChunk)
+		if !b.unlimited {
+			chunk = min(chunk, b.left.Load()/(2*max(conns, 1)))
+		}
+		if canSplice && chunk >= minChunk {
+			got := b.take(chunk)
+			if got == 0 {
+				return errBudget
+			}
+			m, err := rf.ReadFrom(&io.LimitedReader{R: src, N: got})
+			b.give(got - m)
+			n.Add(m)
+			if err != nil {
+				return err
+			}
+			if m < got {
+				return nil // src ended
+			}
+			continue
+		}
+		// Exact: read, then charge what was read.
+		if buf == nil {
+			buf = make([]byte, 32<<10)
+		}
+		m, rerr := src.Read(buf)
+		if m > 0 {
+			got := b.take(int64(m))
+			w, werr := dst.Write(buf[:got])
+			n.Add(int64(w))
+			b.give(got - int64(w))
+			if werr != nil {
+				return werr
+			}
+			if got < int64(m) {
+				return errBudget
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
