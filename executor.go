@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cordonsec/cordon/egress"
 	"github.com/cordonsec/cordon/policy"
 )
 
@@ -45,6 +46,10 @@ type Options struct {
 	// CgroupParent names the project's cgroup directory under the
 	// supervisor's own group ("cordon" when empty).
 	CgroupParent string
+	// Resolver looks names up for the egress proxy (network mode
+	// allowlist); nil: the system's resolver. egress.Pinned fixes some
+	// names and asks another resolver for the rest.
+	Resolver egress.Resolver
 }
 
 // Job is one script to run.

@@ -369,9 +369,10 @@ func TestFailClosed(t *testing.T) {
 	ex, _ := NewExecutor(Options{})
 	p := testPolicy()
 	p.Network.Mode = policy.NetworkAllowlist
+	p.Network.Domains = []string{"bad..example.com"} // a library caller's policy, never validated
 	res, err := ex.Run(context.Background(), Job{Source: []byte("print(1)"), Policy: p})
-	if err != nil || res.Status != StatusInternalError || !strings.Contains(res.Error, "network") {
-		t.Fatalf("allowlist without a proxy: %v %s %q", err, res.Status, res.Error)
+	if err != nil || res.Status != StatusInternalError || !strings.Contains(res.Error, "layer network unavailable") {
+		t.Fatalf("allowlist with a bad domain: %v %s %q", err, res.Status, res.Error)
 	}
 	p = testPolicy()
 	p.Filesystem.ReadOnly = []string{"/nonexistent-cordon-test"}

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/cordonsec/cordon/egress"
 	"github.com/cordonsec/cordon/interp"
 	"github.com/cordonsec/cordon/policy"
 	"github.com/cordonsec/cordon/sandbox"
@@ -87,13 +88,6 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	fail := func(format string, a ...any) (*Prepared, Result) {
 		return nil, internalError(id, layers, format, a...)
 	}
-	switch pol.Network.Mode {
-	case policy.NetworkNone:
-	default:
-		// Only "none" is enforced by this sandbox; the egress proxy for
-		// allowlist (and host mode) are not part of it.
-		return fail("layer network unavailable: network mode %q is not supported by this build (only none)", pol.Network.Mode)
-	}
 	rt, err := interp.ResolveContext(ctx, pol.Runtime.Interpreter)
 	if err != nil {
 		return fail("layer rootfs unavailable: interpreter: %v", err)
@@ -105,6 +99,23 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		WorkSize:  int64(pol.Limits.Tmp) + int64(pol.Limits.FileSize),
 		Seccomp:   true,
 		HostUID:   -1, HostGID: -1,
+	}
+	switch pol.Network.Mode {
+	case policy.NetworkNone:
+	case policy.NetworkAllowlist:
+		// The rules are checked now: a bad list fails before anything
+		// is spawned.
+		if _, err := egress.NewRules(pol.Network); err != nil {
+			return fail("layer network unavailable: %v", err)
+		}
+		spec.ProxyPort = egress.Port
+	case policy.NetworkHost:
+		if !pol.Network.UnsafeHost {
+			return fail("layer network unavailable: network mode host needs network.unsafe_host: true")
+		}
+		spec.HostNetwork = true
+	default:
+		return fail("layer network unavailable: unknown network mode %q", pol.Network.Mode)
 	}
 	if e.opts.HostUID != 0 || e.opts.HostGID != 0 {
 		spec.HostUID, spec.HostGID = e.opts.HostUID, e.opts.HostGID
@@ -193,6 +204,11 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	for _, l := range []policy.Layer{policy.LayerUserNS, policy.LayerPIDNS, policy.LayerMountNS,
 		policy.LayerNetNS, policy.LayerIPCNS, policy.LayerUTSNS, policy.LayerRootfs} {
 		layers[l] = LayerActive
+	}
+	if spec.HostNetwork {
+		layers[policy.LayerNetNS] = LayerOff
+		events = append(events, Event{Type: "layer-off", Message: "network: mode host shares the host's network (network.unsafe_host)",
+			Detail: map[string]any{"layer": string(policy.LayerNetwork)}})
 	}
 	layers[policy.LayerCgroup] = cgState
 	if cgState == LayerDegraded {

@@ -154,6 +154,16 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	task := sandbox.Task{Argv: argv, Env: in.env, Files: in.names}
 
 	s := &supervisor{sb: p.sb, start: time.Now()}
+	// Stage: the egress proxy (network mode allowlist), serving before
+	// the script can connect.
+	var egr *egressRun
+	if pol.Network.Mode == policy.NetworkAllowlist {
+		var err error
+		if egr, err = p.startEgress(s); err != nil {
+			return internalError(p.id, p.layers, "layer network failed: egress proxy: %v", err), nil
+		}
+		task.Env = withProxyEnv(task.Env)
+	}
 	outLimit := int64(pol.Limits.Output)
 	stdout := &capture{limit: outLimit, live: job.Stdout, over: func() { s.kill(killedOutput) }}
 	stderr := &capture{limit: outLimit, live: job.Stderr, over: func() { s.kill(killedOutput) }}
@@ -167,6 +177,9 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		s.kill(killedCanceled)
 		p.sb.Wait()
 		drains.Wait()
+		if egr != nil {
+			egr.stop()
+		}
 		msg := fmt.Sprintf("sandbox: %v", err)
 		if se, ok := err.(*sandbox.SetupError); ok && se.Layer != "" {
 			msg = fmt.Sprintf("layer %s failed: %v", se.Layer, err)
@@ -176,8 +189,11 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		return r, nil
 	}
 	for _, l := range []policy.Layer{policy.LayerCgroupNS, policy.LayerNoNewPrivs, policy.LayerCaps,
-		policy.LayerRlimits, policy.LayerSeccomp, policy.LayerNetwork} {
+		policy.LayerRlimits, policy.LayerSeccomp} {
 		p.layers[l] = LayerActive
+	}
+	if networkActive(pol) {
+		p.layers[policy.LayerNetwork] = LayerActive
 	}
 	if p.sb.LandlockABI() > 0 {
 		p.layers[policy.LayerLandlock] = LayerActive
@@ -211,6 +227,10 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	// Refusals already queued are reported before the listener closes.
 	stopServe()
 	served.Wait()
+	if egr != nil {
+		// Connections still open are cut: the run is over.
+		egr.stop()
+	}
 
 	res.Usage.WallMS = since(s.start)
 	var st cgroup.Stats

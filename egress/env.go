@@ -63,3 +63,22 @@ func ParseResolve(s string) (string, []netip.Addr, error) {
 	}
 	return n, addrs, nil
 }
+
+// Pinned answers the names in Pins from there and asks Next (nil:
+// net.DefaultResolver) for every other name, as curl's --resolve does.
+type Pinned struct {
+	Pins StaticResolver
+	Next Resolver
+}
+
+// LookupNetIP implements Resolver.
+func (r Pinned) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	if a, ok := r.Pins[strings.ToLower(strings.TrimSuffix(host, "."))]; ok && len(a) > 0 {
+		return a, nil
+	}
+	next := r.Next
+	if next == nil {
+		next = net.DefaultResolver
+	}
+	return next.LookupNetIP(ctx, network, host)
+}

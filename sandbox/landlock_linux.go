@@ -5,8 +5,9 @@ package sandbox
 // Landlock repeats the sandbox's file-system view inside the kernel's LSM:
 // the interpreter may only read and execute the read-only paths, read /proc,
 // use the five devices, and write the work dir, /tmp, /dev/shm and the
-// policy's read_write paths; every TCP bind and connect is refused (ABI 4;
-// the network namespace already has only lo); signals and abstract unix
+// policy's read_write paths; every TCP bind is refused, and every TCP
+// connect but to the egress proxy's port when there is one (ABI 4; the
+// network namespace already has only lo); signals and abstract unix
 // sockets are scoped to the sandbox (ABI 6).
 //
 // The ruleset (package landlock) is built by the init after pivot_root —
@@ -30,6 +31,11 @@ func landlockRuleset(spec *Spec) (*landlock.Ruleset, error) {
 		Net:    &landlock.Net{},
 		Scope:  true,
 		MinABI: 1,
+	}
+	if spec.HostNetwork {
+		p.Net = nil
+	} else if spec.ProxyPort > 0 {
+		p.Net.ConnectTCP = []uint16{uint16(spec.ProxyPort)}
 	}
 	for _, d := range devices {
 		p.Rules = append(p.Rules, landlock.Rule{Path: "/dev/" + d,

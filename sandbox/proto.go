@@ -8,7 +8,7 @@ package sandbox
 
 // Message kinds.
 const (
-	msgReady    = 'R' // init → supervisor: root built, waiting for a task (body: readyMsg)
+	msgReady    = 'R' // init → supervisor: root built, waiting for a task (body: readyMsg; fd: the proxy's listening socket when Spec.ProxyPort is set)
 	msgError    = 'E' // init → supervisor: setup failed (body: errorMsg)
 	msgTask     = 'T' // supervisor → init: the task (body: Task; fds: the files)
 	msgStarted  = 'S' // init → supervisor: the interpreter runs (body: startedMsg)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"sync"
@@ -28,6 +29,7 @@ type Sandbox struct {
 	stderrR *os.File
 
 	ready    readyMsg
+	proxy    *os.File // the egress proxy's listening socket, until taken
 	placed   chan error
 	msgs     chan message
 	listener chan int
@@ -42,6 +44,7 @@ type Sandbox struct {
 type message struct {
 	kind byte
 	body []byte
+	fd   int   // a descriptor passed with it, or -1
 	err  error // the socket failed or closed
 }
 
@@ -182,6 +185,9 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 			Setsid:      true,
 		},
 	}
+	if spec.HostNetwork {
+		s.cmd.SysProcAttr.Cloneflags &^= unix.CLONE_NEWNET
+	}
 	if spec.IntoCgroup {
 		s.cmd.SysProcAttr.UseCgroupFD = true
 		s.cmd.SysProcAttr.CgroupFD = spec.CgroupFD
@@ -211,8 +217,15 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		case m.err != nil:
 			return nil, &SetupError{Step: "stage-2 init", Err: "ended before it was ready: " + m.err.Error()}
 		case m.kind == msgReady:
+			if m.fd >= 0 {
+				s.proxy = os.NewFile(uintptr(m.fd), "egress-proxy")
+				closers = append(closers, s.proxy)
+			}
 			if err := json.Unmarshal(m.body, &s.ready); err != nil {
 				return nil, err
+			}
+			if spec.ProxyPort > 0 && s.proxy == nil {
+				return nil, &SetupError{Step: "network: proxy socket", Layer: "network", Err: "the init sent no listening socket"}
 			}
 			// A sandbox is ready once it is in its cgroup too: the
 			// placement (6-14 ms on v1) overlapped the init's setup, and
@@ -221,6 +234,9 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 				return nil, &SetupError{Step: "cgroup: place the init", Layer: "cgroup", Err: err.Error()}
 			}
 			s.placed <- nil
+			if s.proxy != nil {
+				closers = closers[:len(closers)-1] // kept: the caller serves it
+			}
 			return s, nil
 		case m.kind == msgError:
 			return nil, decodeError(m.body)
@@ -288,7 +304,11 @@ func (s *Sandbox) readLoop() {
 			}
 			continue
 		}
-		s.msgs <- message{kind: buf[0], body: append([]byte(nil), buf[1:n]...)}
+		fd := -1
+		if oobn > 0 {
+			fd, _ = oneFD(oob[:oobn])
+		}
+		s.msgs <- message{kind: buf[0], body: append([]byte(nil), buf[1:n]...), fd: fd}
 	}
 }
 
@@ -397,7 +417,38 @@ func (s *Sandbox) Wait() Exit {
 	<-s.procDone
 	unix.Close(s.ctl)
 	s.dropListener()
+	s.dropProxy()
 	return ex
+}
+
+// ProxyListener takes the egress proxy's listening socket (127.0.0.1 on
+// Spec.ProxyPort inside the sandbox); the caller serves and closes it. It
+// is nil without Spec.ProxyPort, and after the first call.
+func (s *Sandbox) ProxyListener() (net.Listener, error) {
+	s.mu.Lock()
+	f := s.proxy
+	s.proxy = nil
+	s.mu.Unlock()
+	if f == nil {
+		return nil, nil
+	}
+	defer f.Close()
+	l, err := net.FileListener(f)
+	if err != nil {
+		return nil, fmt.Errorf("egress proxy socket: %w", err)
+	}
+	return l, nil
+}
+
+// dropProxy closes a proxy socket nobody took.
+func (s *Sandbox) dropProxy() {
+	s.mu.Lock()
+	f := s.proxy
+	s.proxy = nil
+	s.mu.Unlock()
+	if f != nil {
+		f.Close()
+	}
 }
 
 // dropListener closes a seccomp listener nobody took.
@@ -419,6 +470,7 @@ func (s *Sandbox) Close() {
 	<-s.procDone
 	unix.Close(s.ctl)
 	s.dropListener()
+	s.dropProxy()
 	s.stdoutR.Close()
 	s.stderrR.Close()
 }

@@ -21,6 +21,15 @@ type Spec struct {
 	// Seccomp installs the system call filter; Report makes refusals
 	// notify the supervisor.
 	Seccomp bool `json:"seccomp"`
+	// ProxyPort, when set, is the port of the egress proxy inside: the
+	// init listens on 127.0.0.1:ProxyPort in the sandbox's network
+	// namespace and hands the listening socket to the supervisor
+	// ([Sandbox.ProxyListener]), and Landlock lets the interpreter
+	// connect to that TCP port only. Zero: no TCP at all.
+	ProxyPort int `json:"proxy_port,omitempty"`
+	// HostNetwork shares the host's network namespace (network mode host,
+	// which the policy must call unsafe): no namespace, no TCP rules.
+	HostNetwork bool `json:"host_network,omitempty"`
 	// Detached says the bind sources arrive as detached mounts
 	// (open_tree clones) rather than being opened by the init.
 	Detached bool `json:"detached"`

@@ -129,8 +129,18 @@ func runInit(ctl int, specJSON string) error {
 	if err := unix.Sethostname([]byte(stage2Host)); err != nil {
 		return fail("uts: hostname", err)
 	}
-	if err := loopbackUp(); err != nil {
-		return err
+	if !spec.HostNetwork {
+		if err := loopbackUp(); err != nil {
+			return err
+		}
+	}
+	var readyFDs []int
+	if spec.ProxyPort > 0 {
+		fd, err := proxyListen(spec.ProxyPort)
+		if err != nil {
+			return err
+		}
+		readyFDs = append(readyFDs, fd)
 	}
 	if err := buildRoot(&spec, ro, rw); err != nil {
 		return err
@@ -156,8 +166,13 @@ func runInit(ctl int, specJSON string) error {
 			return fail("seccomp: build filter", err)
 		}
 	}
-	if err := send(ctl, msgReady, readyMsg{LandlockABI: abi, Threads: threads()}, nil); err != nil {
+	if err := send(ctl, msgReady, readyMsg{LandlockABI: abi, Threads: threads()}, readyFDs); err != nil {
 		return fail("control: ready", err)
+	}
+	// The proxy's socket is the supervisor's now; the interpreter never
+	// holds it.
+	for _, fd := range readyFDs {
+		unix.Close(fd)
 	}
 
 	// Wait for the task (and with it, the word that the init is in its

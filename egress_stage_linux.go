@@ -1,0 +1,133 @@
+//go:build linux
+
+package cordon
+
+// The egress stage of a run in network mode allowlist: the host-side
+// proxy serving the listening socket the sandbox's init opened on
+// 127.0.0.1 inside, its variables in the script's environment, and every
+// attempt as an event of the run (and so of the audit log).
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/cordonsec/cordon/egress"
+	"github.com/cordonsec/cordon/policy"
+)
+
+// maxNetworkEvents bounds the network events kept for one run; the
+// summary event counts every attempt.
+const maxNetworkEvents = 256
+
+// egressRun is the proxy of one run.
+type egressRun struct {
+	proxy  *egress.Proxy
+	served sync.WaitGroup
+	s      *supervisor
+	kept   int
+}
+
+// proxyEnv are the proxy variables the script gets (they replace any of
+// the same names the policy passes or sets).
+var proxyEnv = egress.Env(net.JoinHostPort("127.0.0.1", strconv.Itoa(egress.Port)))
+
+// withProxyEnv returns env with the proxy variables in place of any of
+// the same names.
+func withProxyEnv(env []string) []string {
+	names := map[string]bool{}
+	for _, kv := range proxyEnv {
+		n, _, _ := strings.Cut(kv, "=")
+		names[n] = true
+	}
+	out := make([]string, 0, len(env)+len(proxyEnv))
+	for _, kv := range env {
+		if n, _, _ := strings.Cut(kv, "="); !names[n] {
+			out = append(out, kv)
+		}
+	}
+	return append(out, proxyEnv...)
+}
+
+// startEgress serves the sandbox's proxy socket with the policy's rules.
+func (p *Prepared) startEgress(s *supervisor) (*egressRun, error) {
+	l, err := p.sb.ProxyListener()
+	if err != nil {
+		return nil, err
+	}
+	if l == nil {
+		return nil, fmt.Errorf("the sandbox has no proxy socket")
+	}
+	r := &egressRun{s: s}
+	r.proxy, err = egress.New(egress.Config{
+		Network:  p.pol.Network,
+		Resolver: p.e.opts.Resolver,
+		OnEvent:  r.event,
+	})
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	r.served.Add(1)
+	go func() {
+		defer r.served.Done()
+		_ = r.proxy.Serve(l)
+	}()
+	return r, nil
+}
+
+// stop cuts what is still open (the run is over), waits for every
+// attempt's event and adds the run's network summary.
+func (r *egressRun) stop() {
+	_ = r.proxy.Close()
+	r.served.Wait()
+	st := r.proxy.Stats()
+	if st.Allowed+st.Refused == 0 {
+		return
+	}
+	r.s.event(Event{
+		Type: "network-summary",
+		Message: fmt.Sprintf("network: %d connection(s) allowed, %d refused; %d bytes out, %d in",
+			st.Allowed, st.Refused, st.BytesOut, st.BytesIn),
+		Detail: map[string]any{"allowed": st.Allowed, "refused": st.Refused,
+			"bytes_out": st.BytesOut, "bytes_in": st.BytesIn},
+	})
+}
+
+// event turns one proxy attempt into a run event: network-connection when
+// allowed, network-refused when not.
+func (r *egressRun) event(ev egress.Event) {
+	r.s.mu.Lock()
+	r.kept++
+	n := r.kept
+	r.s.mu.Unlock()
+	if n > maxNetworkEvents {
+		return
+	}
+	typ := "network-connection"
+	if !ev.Allowed {
+		typ = "network-refused"
+	}
+	d := map[string]any{
+		"protocol": string(ev.Protocol), "host": ev.Host, "port": ev.Port,
+		"allowed": ev.Allowed, "bytes_out": ev.BytesOut, "bytes_in": ev.BytesIn,
+		"duration_ms": ev.Duration.Milliseconds(),
+	}
+	if ev.Address != "" {
+		d["address"] = ev.Address
+	}
+	if ev.Reason != "" {
+		d["reason"] = string(ev.Reason)
+	}
+	msg := ev.Message
+	if !ev.Allowed {
+		msg = "refused: " + msg
+	}
+	r.s.event(Event{Type: typ, Message: msg, Detail: d})
+}
+
+// networkActive says whether the network layer is in force: off only in
+// mode host.
+func networkActive(pol *policy.Policy) bool { return pol.Network.Mode != policy.NetworkHost }
