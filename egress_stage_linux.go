@@ -53,12 +53,14 @@ func withProxyEnv(env []string) []string {
 
 // startEgress serves the sandbox's proxy socket with the policy's rules.
 func (p *Prepared) startEgress(s *supervisor) (*egressRun, error) {
-	l, err := p.sb.ProxyListener()
-	if err != nil {
-		return nil, err
-	}
-	if l == nil {
+	f := p.sb.ProxySocket()
+	if f == nil {
 		return nil, fmt.Errorf("the sandbox has no proxy socket")
+	}
+	l, err := net.FileListener(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("proxy socket: %w", err)
 	}
 	r := &egressRun{s: s}
 	r.proxy, err = egress.New(egress.Config{

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"sync"
@@ -421,23 +420,16 @@ func (s *Sandbox) Wait() Exit {
 	return ex
 }
 
-// ProxyListener takes the egress proxy's listening socket (127.0.0.1 on
-// Spec.ProxyPort inside the sandbox); the caller serves and closes it. It
-// is nil without Spec.ProxyPort, and after the first call.
-func (s *Sandbox) ProxyListener() (net.Listener, error) {
+// ProxySocket takes the egress proxy's listening socket (127.0.0.1 on
+// Spec.ProxyPort inside the sandbox); the caller serves and closes it
+// (net.FileListener; this package stays free of net and its cgo). It is
+// nil without Spec.ProxyPort, and after the first call.
+func (s *Sandbox) ProxySocket() *os.File {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	f := s.proxy
 	s.proxy = nil
-	s.mu.Unlock()
-	if f == nil {
-		return nil, nil
-	}
-	defer f.Close()
-	l, err := net.FileListener(f)
-	if err != nil {
-		return nil, fmt.Errorf("egress proxy socket: %w", err)
-	}
-	return l, nil
+	return f
 }
 
 // dropProxy closes a proxy socket nobody took.

@@ -24,7 +24,7 @@ type Spec struct {
 	// ProxyPort, when set, is the port of the egress proxy inside: the
 	// init listens on 127.0.0.1:ProxyPort in the sandbox's network
 	// namespace and hands the listening socket to the supervisor
-	// ([Sandbox.ProxyListener]), and Landlock lets the interpreter
+	// ([Sandbox.ProxySocket]), and Landlock lets the interpreter
 	// connect to that TCP port only. Zero: no TCP at all.
 	ProxyPort int `json:"proxy_port,omitempty"`
 	// HostNetwork shares the host's network namespace (network mode host,
