@@ -14,11 +14,12 @@ import (
 	"strings"
 
 	"github.com/cordonsec/cordon"
+	"github.com/cordonsec/cordon/egress"
 	"github.com/cordonsec/cordon/policy"
 )
 
 const runUsage = `Usage:
-    cordon run [--policy FILE] [--file PATH]... [--json] [-v] SCRIPT [-- ARGS...]
+    cordon run [--policy FILE] [--file PATH]... [--resolve NAME=ADDR]... [--json] [-v] SCRIPT [-- ARGS...]
 
 Runs the Python script SCRIPT in a kernel-enforced sandbox: new user, pid,
 mount, network, ipc, uts and cgroup namespaces, a fresh root holding only
@@ -34,6 +35,11 @@ security-violation 107, rejected 108, internal-error 125.
 Flags:
     --policy FILE  the policy (default: the strict built-in policy)
     --file PATH    copy PATH into the work dir next to the script (repeatable)
+    --resolve NAME=ADDR[,ADDR...]
+                   network mode allowlist: the egress proxy resolves NAME to
+                   these addresses instead of asking DNS (repeatable); the
+                   addresses still need the policy's rules (a private or
+                   loopback address needs a network.cidrs entry)
     --json         print the result as JSON on stdout instead of the output
     -v             print a short summary of the run on stderr
 
@@ -61,8 +67,9 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() { fmt.Fprint(env.Stderr, runUsage) }
 	policyFile := fs.String("policy", "", "policy file")
-	var files fileList
+	var files, resolves fileList
 	fs.Var(&files, "file", "input file")
+	fs.Var(&resolves, "resolve", "pin a name for the egress proxy")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	verbose := fs.Bool("v", false, "print a summary")
 	if err := fs.Parse(args); err != nil {
@@ -88,7 +95,22 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		}
 		pol = p
 	}
-	ex, err := cordon.NewExecutor(cordon.Options{})
+	opts := cordon.Options{}
+	if len(resolves) > 0 {
+		pins := egress.StaticResolver{}
+		for _, r := range resolves {
+			name, addrs, err := egress.ParseResolve(r)
+			if err != nil {
+				return usagef("run", "--resolve: %v", err)
+			}
+			pins[name] = append(pins[name], addrs...)
+		}
+		opts.Resolver = egress.Pinned{Pins: pins}
+		if pol.Network.Mode != policy.NetworkAllowlist {
+			warningf(env, "--resolve has no effect: the policy's network mode is %s, not allowlist", pol.Network.Mode)
+		}
+	}
+	ex, err := cordon.NewExecutor(opts)
 	if err != nil {
 		return err
 	}
