@@ -19,6 +19,9 @@ import (
 // attempt, while the client keeps the connection alive.
 func (p *Proxy) serveHTTP(c net.Conn, br *bufio.Reader) {
 	for first := true; ; first = false {
+		// A forwarded request's connection life bounded both ways;
+		// the next request gets a fresh read bound.
+		_ = c.SetDeadline(time.Time{})
 		_ = c.SetReadDeadline(time.Now().Add(p.cfg.RequestTimeout))
 		head, err := peekHead(br)
 		if err != nil {
