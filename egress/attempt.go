@@ -152,6 +152,15 @@ func classList(ips []netip.Addr) string {
 // dial takes one of the run's connections and dials the addresses in
 // order; the first that answers wins.
 func (p *Proxy) dial(ctx context.Context, a *attempt, addrs []netip.AddrPort) (net.Conn, *refusal) {
+	for _, b := range []struct {
+		b      *budget
+		reason Reason
+		field  string
+	}{{p.out, ReasonBytesOut, "max_bytes_out"}, {p.in, ReasonBytesIn, "max_bytes_in"}} {
+		if b.b.spent() {
+			return nil, refuse(b.reason, "network.%s is spent for this run", b.field)
+		}
+	}
 	if !p.connectionSlot() {
 		return nil, refuse(ReasonConnLimit, "network.max_connections (%d) reached", p.connLimit)
 	}

@@ -279,6 +279,9 @@ func (b *budget) take(n int64) int64 {
 	}
 }
 
+// spent says no byte is left.
+func (b *budget) spent() bool { return !b.unlimited && b.left.Load() <= 0 }
+
 // give returns an unused reservation.
 func (b *budget) give(n int64) {
 	if !b.unlimited && n > 0 {
