@@ -23,11 +23,13 @@ type attempt struct {
 	ev    Event
 	start time.Time
 
-	out, in  atomic.Int64
-	reason   atomic.Pointer[Reason] // first cut wins
-	upstream net.Conn               // set by register
-	client   net.Conn
-	reported bool
+	out, in atomic.Int64
+	// outHit, inHit: a counting writer or reader ran out of budget.
+	outHit, inHit atomic.Bool
+	reason        atomic.Pointer[Reason] // first cut wins
+	upstream      net.Conn               // set by register
+	client        net.Conn
+	reported      bool
 	// refusal, when set once the connection was dialled, turns the
 	// attempt into a refused one (a SOCKS TLS stream naming another host).
 	refusal *refusal
@@ -211,7 +213,7 @@ func (a *attempt) relay(client, upstream net.Conn, pending []byte, inspect func(
 			pending = append(pending, more...)
 		}
 		if len(pending) > 0 {
-			w := countingWriter{w: upstream, b: p.out, n: &a.out}
+			w := countingWriter{w: upstream, b: p.out, n: &a.out, hit: &a.outHit}
 			if _, err := w.Write(pending); err != nil {
 				a.cut(a.cause(err, ReasonBytesOut))
 				return
@@ -245,7 +247,9 @@ func (a *attempt) pipe(dst, src net.Conn, b *budget, n *atomic.Int64, limit Reas
 // connection time, the run's end, or nothing (a peer closed or failed).
 func (a *attempt) cause(err error, limit Reason) Reason {
 	switch {
-	case errors.Is(err, errBudget):
+	case errors.Is(err, errBudget),
+		limit == ReasonBytesOut && a.outHit.Load(),
+		limit == ReasonBytesIn && a.inHit.Load():
 		return limit
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return ReasonTime

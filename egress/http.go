@@ -3,7 +3,6 @@ package egress
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -124,7 +123,7 @@ func (p *Proxy) serveConnect(c net.Conn, br *bufio.Reader, req *http.Request) {
 		writeRefusal(c, http.StatusForbidden, r.reason, r.msg)
 		return
 	}
-	ctx := context.Background()
+	ctx := p.ctx
 	addrs, r := p.resolve(ctx, a, d)
 	if r != nil {
 		a.refuse(r)
@@ -207,7 +206,7 @@ func (p *Proxy) forward(c net.Conn, br *bufio.Reader, req *http.Request, hostHea
 	if req.Header.Get("Upgrade") != "" {
 		return fail(http.StatusBadRequest, refuse(ReasonBadRequest, "protocol upgrades over plain HTTP are not forwarded (use CONNECT)"))
 	}
-	ctx := context.Background()
+	ctx := p.ctx
 	addrs, r := p.resolve(ctx, a, d)
 	if r != nil {
 		return fail(http.StatusForbidden, r)
@@ -242,14 +241,14 @@ func (p *Proxy) forward(c net.Conn, br *bufio.Reader, req *http.Request, hostHea
 	}
 	req.RequestURI = ""
 	req.Close = true // one upstream connection per request
-	upW := bufio.NewWriter(countingWriter{w: up, b: p.out, n: &a.out})
+	upW := bufio.NewWriter(countingWriter{w: up, b: p.out, n: &a.out, hit: &a.outHit})
 	if err := req.Write(upW); err != nil {
 		return a.endForward(err, ReasonBytesOut)
 	}
 	if err := upW.Flush(); err != nil {
 		return a.endForward(err, ReasonBytesOut)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(countingReader{r: up, b: p.in, n: &a.in}), req)
+	resp, err := http.ReadResponse(bufio.NewReader(countingReader{r: up, b: p.in, n: &a.in, hit: &a.inHit}), req)
 	if err != nil {
 		if a.cause(err, ReasonBytesIn) == "" {
 			writeRefusal(c, http.StatusBadGateway, "", fmt.Sprintf("no valid response from %s: %v", a.target(), err))

@@ -2,6 +2,7 @@ package egress
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,9 @@ const maxHeader = 64 << 10
 type Proxy struct {
 	cfg   Config
 	rules *Rules
+	// ctx ends with Close: lookups and dials in flight stop with the run.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	connLimit int64
 	out, in   *budget
@@ -74,8 +78,9 @@ func New(cfg Config) (*Proxy, error) {
 		cfg.RequestTimeout = 10 * time.Second
 	}
 	n := cfg.Network
+	ctx, cancel := context.WithCancel(context.Background())
 	return &Proxy{
-		cfg: cfg, rules: rules,
+		cfg: cfg, rules: rules, ctx: ctx, cancel: cancel,
 		connLimit: int64(n.MaxConnections),
 		out:       newBudget(int64(n.MaxBytesOut)),
 		in:        newBudget(int64(n.MaxBytesIn)),
@@ -169,6 +174,7 @@ func (p *Proxy) Close() error {
 		return nil
 	}
 	p.closed = true
+	p.cancel()
 	for l := range p.listeners {
 		l.Close()
 	}
@@ -294,9 +300,10 @@ var errBudget = errors.New("byte limit reached")
 
 // countingWriter writes through to w within budget b, counting into n.
 type countingWriter struct {
-	w io.Writer
-	b *budget
-	n *atomic.Int64
+	w   io.Writer
+	b   *budget
+	n   *atomic.Int64
+	hit *atomic.Bool // set when the budget ran out (net/http may hide errBudget in its own error types)
 }
 
 func (cw countingWriter) Write(p []byte) (int, error) {
@@ -306,15 +313,19 @@ func (cw countingWriter) Write(p []byte) (int, error) {
 	cw.n.Add(int64(m))
 	if err == nil && got < int64(len(p)) {
 		err = errBudget
+		if cw.hit != nil {
+			cw.hit.Store(true)
+		}
 	}
 	return m, err
 }
 
 // countingReader reads from r within budget b, counting into n.
 type countingReader struct {
-	r io.Reader
-	b *budget
-	n *atomic.Int64
+	r   io.Reader
+	b   *budget
+	n   *atomic.Int64
+	hit *atomic.Bool
 }
 
 func (cr countingReader) Read(p []byte) (int, error) {
@@ -323,6 +334,9 @@ func (cr countingReader) Read(p []byte) (int, error) {
 	}
 	got := cr.b.take(int64(len(p)))
 	if got == 0 {
+		if cr.hit != nil {
+			cr.hit.Store(true)
+		}
 		return 0, errBudget
 	}
 	m, err := cr.r.Read(p[:got])

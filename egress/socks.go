@@ -6,7 +6,6 @@ package egress
 
 import (
 	"bufio"
-	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -98,7 +97,7 @@ func (p *Proxy) serveSOCKS(c net.Conn, br *bufio.Reader) {
 		socksReply(c, socksNotAllowed)
 		return
 	}
-	ctx := context.Background()
+	ctx := p.ctx
 	addrs, r := p.resolve(ctx, a, d)
 	if r != nil {
 		a.refuse(r)
