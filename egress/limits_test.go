@@ -368,3 +368,69 @@ func TestConnectionTime(t *testing.T) {
 	r.Close()
 	r.checkStats(t)
 }
+
+// TestKeepAliveThenConnect: a CONNECT on a client connection that
+// carried a forwarded request earlier is a new attempt with its own
+// connection_time: the earlier request's deadline must not end it.
+func TestKeepAliveThenConnect(t *testing.T) {
+	const life = 300 * time.Millisecond
+	web := startWeb(t, false, nil)
+	tlsSrv := startWeb(t, true, nil)
+	r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{web.Port, tlsSrv.Port},
+		CIDRs: []string{serverIP + "/32"}, ConnectionTime: policy.Duration(life)})
+	c := dialProxy(t, r.Addr)
+	br := bufio.NewReader(c)
+	fmt.Fprintf(c, "GET http://api.test:%d/ HTTP/1.1\r\nHost: api.test:%d\r\n\r\n", web.Port, web.Port)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("GET: %v", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	wantAllowed(t, r.WaitEvent(0), ProtoHTTP, "api.test", web.Port, serverAddr(web.Port), "")
+
+	time.Sleep(life + 100*time.Millisecond) // the first attempt's deadline passes
+	target := net.JoinHostPort("api.test", strconv.Itoa(tlsSrv.Port))
+	fmt.Fprintf(c, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", target, target)
+	resp, err = http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+	if err != nil {
+		// The attempt must at least be an event.
+		evs := r.Close()
+		t.Fatalf("CONNECT after a kept-alive request: %v; events: %s", err, eventsText(evs))
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("CONNECT after a kept-alive request: %s", resp.Status)
+	}
+	if _, err := tlsGet(t, bufConn{c, br}, "api.test", "api.test"); err != nil {
+		t.Fatalf("TLS in the tunnel: %v", err)
+	}
+	c.Close()
+	wantAllowed(t, r.WaitEvent(1), ProtoConnect, "api.test", tlsSrv.Port, serverAddr(tlsSrv.Port), "")
+}
+
+// TestBytesInIdleConnection: an idle connection does not eat the run's
+// byte budget: with max_bytes_in 1 MiB and one connection waiting for
+// its server, another may still receive 900 KiB.
+func TestBytesInIdleConnection(t *testing.T) {
+	const limit, want = 1 << 20, 900 << 10
+	hold := startTCP(t, serveHold)
+	big := startTCP(t, serveSend(want))
+	r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{hold.Port, big.Port},
+		CIDRs: []string{serverIP + "/32"}, MaxBytesIn: limit, MaxConnections: 2})
+	idle, code := socksDial(t, r.Addr, socksRequest{host: "api.test", port: hold.Port})
+	if code != 0 {
+		t.Fatalf("SOCKS reply %#x", code)
+	}
+	defer idle.Close()
+	time.Sleep(50 * time.Millisecond) // the idle relay is waiting for its server
+	c, code := socksDial(t, r.Addr, socksRequest{host: "api.test", port: big.Port})
+	if code != 0 {
+		t.Fatalf("SOCKS reply %#x", code)
+	}
+	got, err := io.CopyN(io.Discard, c, want)
+	c.Close()
+	if err != nil {
+		evs := r.Close()
+		t.Fatalf("received %d of %d bytes with %d of the run's %d used: %v; events: %s", got, want, got, limit, err, eventsText(evs))
+	}
+}

@@ -7,6 +7,7 @@ package egress
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -421,4 +422,65 @@ func TestConcurrentClients(t *testing.T) {
 		t.Errorf("%d dials, want %d", d, rounds*3)
 	}
 	r.checkStats(t)
+}
+
+// blockResolver and blockDialer hang until their context ends: a slow
+// name server, an upstream that never answers the SYN.
+type blockResolver struct{ started chan struct{} }
+
+func (b blockResolver) LookupNetIP(ctx context.Context, _, _ string) ([]netip.Addr, error) {
+	close(b.started)
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(30 * time.Second):
+		return nil, errors.New("blockResolver: the context never ended")
+	}
+}
+
+type blockDialer struct{ started chan struct{} }
+
+func (b blockDialer) DialContext(ctx context.Context, _, _ string) (net.Conn, error) {
+	close(b.started)
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(30 * time.Second):
+		return nil, errors.New("blockDialer: the context never ended")
+	}
+}
+
+// TestClosePendingLookupAndDial: Close does not wait for a lookup or a
+// dial in flight; each such attempt is still one refused event.
+func TestClosePendingLookupAndDial(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(c *Config, started chan struct{})
+	}{
+		{"lookup", func(c *Config, s chan struct{}) { c.Resolver = blockResolver{s} }},
+		{"dial", func(c *Config, s chan struct{}) { c.Dialer = blockDialer{s} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			started := make(chan struct{})
+			r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{443}, CIDRs: []string{serverIP + "/32"}},
+				func(c *Config) { tc.edit(c, started) })
+			c := dialProxy(t, r.Addr)
+			atyp, addr := socksAddr("api.test")
+			msg := append([]byte{5, 1, 0, 5, 1, 0, atyp}, addr...)
+			c.Write(binary.BigEndian.AppendUint16(msg, 443))
+			select {
+			case <-started:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the proxy never started the lookup or dial")
+			}
+			start := time.Now()
+			evs := r.Close()
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("Close waited %v for a %s in flight", took, tc.name)
+			}
+			if len(evs) != 1 || evs[0].Allowed {
+				t.Errorf("events %s, want one refused", eventsText(evs))
+			}
+		})
+	}
 }

@@ -10,7 +10,9 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
+	"strconv"
 	"testing"
 
 	"github.com/cordonsec/cordon/policy"
@@ -286,4 +288,55 @@ func TestSOCKSPipelined(t *testing.T) {
 	}
 	c.Close()
 	wantAllowed(t, r.WaitEvent(0), ProtoSOCKS5, "api.test", echo.Port, serverAddr(echo.Port), "")
+}
+
+// helloTrailingDot is a ClientHello whose server name is "evil.test."
+// (crypto/tls refuses to parse a name ending in a dot; other TLS servers
+// take it as evil.test).
+func helloTrailingDot(t testing.TB) []byte {
+	h := clientHello(t, "evil.tests")
+	if bytes.Count(h, []byte("evil.tests")) != 1 {
+		t.Fatalf("the server name is not once in the hello")
+	}
+	return bytes.Replace(h, []byte("evil.tests"), []byte("evil.test."), 1)
+}
+
+// TestTLSCheckFailsClosed: a ClientHello the proxy cannot read must not
+// pass its server-name check: in a CONNECT tunnel and in a SOCKS stream
+// alike, nothing reaches the server.
+func TestTLSCheckFailsClosed(t *testing.T) {
+	raw := startTCP(t, serveDiscard)
+	r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{raw.Port}, CIDRs: []string{serverIP + "/32"}})
+	target := net.JoinHostPort("api.test", strconv.Itoa(raw.Port))
+	for i, proto := range []Protocol{ProtoConnect, ProtoSOCKS5} {
+		t.Run(string(proto), func(t *testing.T) {
+			var c net.Conn
+			if proto == ProtoConnect {
+				var resp *http.Response
+				c, _, resp = connectTunnel(t, r.Addr, target, nil)
+				if resp.StatusCode != 200 {
+					t.Fatal(resp.Status)
+				}
+			} else {
+				var code byte
+				c, code = socksDial(t, r.Addr, socksRequest{host: "api.test", port: raw.Port})
+				if code != 0 {
+					t.Fatalf("SOCKS reply %#x", code)
+				}
+			}
+			if _, err := c.Write(helloTrailingDot(t)); err != nil {
+				t.Fatal(err)
+			}
+			_ = c.(*net.TCPConn).CloseWrite()
+			_, _ = io.Copy(io.Discard, c)
+			ev := r.WaitEvent(i)
+			if ev.Allowed || ev.BytesOut != 0 {
+				t.Errorf("a ClientHello for evil.test. in a stream to api.test: %s", eventsText([]Event{ev}))
+			}
+		})
+	}
+	r.Close()
+	if n := raw.received.Load(); n != 0 {
+		t.Errorf("the server received %d bytes of a hello naming evil.test.", n)
+	}
 }
