@@ -1,0 +1,88 @@
+#!/bin/sh
+# bench/egress.sh: what the egress proxy costs against a direct connection
+# on loopback (issue 6), from the benchmarks in egress/bench_test.go.
+#
+#   throughput, MB/s, one long connection, down and up:
+#     TLS end to end: direct, CONNECT tunnel, SOCKS5      target >= 0.80 x direct
+#     plain TCP: direct, SOCKS5                           target >= 0.80 x direct
+#   latency of one short connection (connect, handshake, 64-byte echo or
+#   one GET, close), and what the proxy adds to it:       target <= 1000 us added
+#
+# The "relay" column is a bare splicing relay (io.Copy both ways, no
+# rules): the cost of the extra loopback hop that any relaying proxy pays,
+# so the gap between it and the proxy is the proxy's own cost.
+#
+# The test binary is built once and run ROUNDS times, every variant once a
+# round, so that a burst of load from elsewhere hits all variants alike;
+# the table shows medians over the rounds. Same figures, one variant at a
+# time: go test -run '^$' -bench . -benchtime 0.5s -count 5 ./egress
+#
+# Usage: bench/egress.sh [ROUNDS]   (default 5; about 10 s a round on 2 cores)
+set -eu
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go test -c -o "$tmp/egress.test" ./egress
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
+i=0
+while [ "$i" -lt "$rounds" ]; do
+	i=$((i + 1))
+	"$tmp/egress.test" -test.run '^$' -test.bench 'Throughput' -test.benchtime 512x
+	"$tmp/egress.test" -test.run '^$' -test.bench 'ConnectLatency' -test.benchtime 0.3s
+done >"$tmp/out"
+grep -m1 '^cpu:' "$tmp/out" >&2 || true
+
+# One line per variant: name, median (MB/s for throughput, ns/op for latency).
+awk '/^Benchmark/ {
+	name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
+	v = $3
+	for (i = 4; i <= NF; i++) if ($(i+1) == "MB/s") v = $i
+	print name, v
+}' "$tmp/out" | sort -k1,1 -k2,2g | awk '
+{ n[$1]++; v[$1, n[$1]] = $2 }
+END { for (k in n) { c = n[k]; m = (c % 2) ? v[k, (c+1)/2] : (v[k, c/2] + v[k, c/2+1]) / 2; print k, m, c } }' |
+	sort >"$tmp/med"
+
+awk -v rounds="$rounds" '
+{ m[$1] = $2; c[$1] = $3 }
+function ratio(a, b) { return (b > 0 && a != "") ? a / b : 0 }
+function tp(kind, via,   d, x) {
+	d = m["Throughput/" kind "/direct"]; x = m["Throughput/" kind "/" via]
+	if (x == "") return sprintf("%16s", "-")
+	return sprintf("%8.0f (%4.2f)", x, ratio(x, d))
+}
+function tpok(kind, vias,   n, a, i, d, x, ok) {
+	d = m["Throughput/" kind "/direct"]; ok = "yes"
+	n = split(vias, a, " ")
+	for (i = 1; i <= n; i++) { x = m["Throughput/" kind "/" a[i]]; if (x != "" && ratio(x, d) < 0.80) ok = "NO" }
+	return ok
+}
+function lat(kind, via, direct,   d, x) {
+	d = m["ConnectLatency/" kind "-" direct]; x = m["ConnectLatency/" kind "-" via]
+	if (x == "") return sprintf("%16s", "-")
+	return sprintf("%7.0f (%+5.0f)", x / 1000, (x - d) / 1000)
+}
+function latok(kind, vias, direct,   n, a, i, d, x, ok) {
+	d = m["ConnectLatency/" kind "-" direct]; ok = "yes"
+	n = split(vias, a, " ")
+	for (i = 1; i <= n; i++) { x = m["ConnectLatency/" kind "-" a[i]]; if (x != "" && x - d > 1000000) ok = "NO" }
+	return ok
+}
+END {
+	printf "throughput, MB/s (ratio to direct), median of %d rounds       target: proxied >= 0.80\n", rounds
+	printf "%-9s %10s %16s %16s %16s  %s\n", "", "direct", "bare relay", "connect", "socks5", "ok"
+	split("tls-down tls-up tcp-down tcp-up", ks, " ")
+	for (i = 1; i <= 4; i++) {
+		k = ks[i]
+		printf "%-9s %10.0f %16s %16s %16s  %s\n", k, m["Throughput/" k "/direct"], tp(k, "relay"), tp(k, "connect"), tp(k, "socks5"), tpok(k, "connect socks5")
+	}
+	printf "\nlatency per connection, us (added to direct)                 target: added <= 1000 us\n"
+	printf "%-9s %10s %16s %16s %16s  %s\n", "", "direct", "bare relay", "connect", "socks5", "ok"
+	split("tls tcp", ks, " ")
+	for (i = 1; i <= 2; i++) {
+		k = ks[i]
+		printf "%-9s %10.0f %16s %16s %16s  %s\n", k, m["ConnectLatency/" k "-direct"] / 1000, lat(k, "relay", "direct"), lat(k, "connect", "direct"), lat(k, "socks5", "direct"), latok(k, "connect socks5", "direct")
+	}
+	printf "%-9s %10.0f %16s  %s  (plain HTTP forwarded)\n", "http GET", m["ConnectLatency/http-direct"] / 1000, lat("http", "proxy", "direct"), latok("http", "proxy", "direct")
+}' "$tmp/med"
