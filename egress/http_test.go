@@ -329,3 +329,52 @@ except urllib.error.HTTPError as e:
 	wantAllowed(t, evs[1], ProtoHTTP, "api.test", web.Port, serverAddr(web.Port), "")
 	wantRefused(t, evs[2], ProtoHTTP, "other.test", web.Port, ReasonDomain)
 }
+
+// TestHTTPInterimResponses: a 1xx interim answer (100 Continue to a
+// request that expects it, 103 Early Hints) is not the response: the
+// client must get the final one.
+func TestHTTPInterimResponses(t *testing.T) {
+	srv := startWeb(t, false, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hints" {
+			w.Header().Set("Link", "</style.css>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+		}
+		b, _ := io.ReadAll(r.Body) // sends 100 Continue when expected
+		fmt.Fprintf(w, "final %d", len(b))
+	})
+	ps := strconv.Itoa(srv.Port)
+	for _, tc := range []struct{ name, raw string }{
+		{"100 continue", "POST http://api.test:" + ps + "/up HTTP/1.1\r\nHost: api.test:" + ps + "\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"},
+		{"103 early hints", "POST http://api.test:" + ps + "/hints HTTP/1.1\r\nHost: api.test:" + ps + "\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{srv.Port}, CIDRs: []string{serverIP + "/32"}},
+				func(c *Config) { c.RequestTimeout = 2 * time.Second })
+			c := dialProxy(t, r.Addr)
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			io.WriteString(c, tc.raw)
+			br := bufio.NewReader(c)
+			var final *http.Response
+			var seen []string
+			for range 3 {
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Fatalf("after %q: reading the final answer: %v; events: %s", seen, err, eventsText(r.Events()))
+				}
+				seen = append(seen, resp.Status)
+				if resp.StatusCode >= 200 {
+					final = resp
+					break
+				}
+			}
+			if final == nil {
+				t.Fatal("no final response")
+			}
+			b, _ := io.ReadAll(final.Body)
+			if final.StatusCode != 200 || string(b) != "final 5" {
+				t.Errorf("final response %s %q, want 200 %q", final.Status, b, "final 5")
+			}
+			wantAllowed(t, r.WaitEvent(0), ProtoHTTP, "api.test", srv.Port, serverAddr(srv.Port), "")
+		})
+	}
+}
