@@ -378,3 +378,54 @@ func TestHTTPInterimResponses(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPFraming: answers without a body (HEAD, 204, 304) and chunked
+// ones keep a kept-alive client connection in step: the next answer on
+// it is read where it starts.
+func TestHTTPFraming(t *testing.T) {
+	srv := startWeb(t, false, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/204":
+			w.WriteHeader(http.StatusNoContent)
+		case "/304":
+			w.WriteHeader(http.StatusNotModified)
+		case "/chunked":
+			w.Write([]byte("part one,"))
+			w.(http.Flusher).Flush()
+			w.Write([]byte("part two"))
+		default:
+			w.Header().Set("Content-Length", "11")
+			io.WriteString(w, "hello world")
+		}
+	})
+	ps := strconv.Itoa(srv.Port)
+	r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{srv.Port}, CIDRs: []string{serverIP + "/32"}})
+	c := dialProxy(t, r.Addr)
+	br := bufio.NewReader(c)
+	for i, tc := range []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{"HEAD", "/", 200, ""},
+		{"GET", "/204", 204, ""},
+		{"GET", "/304", 304, ""},
+		{"GET", "/chunked", 200, "part one,part two"},
+		{"GET", "/", 200, "hello world"},
+	} {
+		fmt.Fprintf(c, "%s http://api.test:%s%s HTTP/1.1\r\nHost: api.test:%s\r\n\r\n", tc.method, ps, tc.path, ps)
+		resp, err := http.ReadResponse(br, &http.Request{Method: tc.method})
+		if err != nil {
+			t.Fatalf("%s %s: %v", tc.method, tc.path, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != tc.status || string(b) != tc.body {
+			t.Errorf("%s %s: %s %q %v, want %d %q", tc.method, tc.path, resp.Status, b, err, tc.status, tc.body)
+		}
+		if resp.Close {
+			t.Fatalf("%s %s: the proxy closes a kept-alive connection", tc.method, tc.path)
+		}
+		wantAllowed(t, r.WaitEvent(i), ProtoHTTP, "api.test", srv.Port, serverAddr(srv.Port), "")
+	}
+}
