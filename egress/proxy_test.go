@@ -484,3 +484,35 @@ func TestClosePendingLookupAndDial(t *testing.T) {
 		})
 	}
 }
+
+// slowResolver answers from testNames after a pause.
+type slowResolver struct{ d time.Duration }
+
+func (s slowResolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	time.Sleep(s.d)
+	return testNames.LookupNetIP(ctx, network, host)
+}
+
+// TestClientGoneIsStillAnEvent: a client that resets its connection
+// while the proxy decides (here: during a slow lookup) still leaves one
+// event for its attempt.
+func TestClientGoneIsStillAnEvent(t *testing.T) {
+	for _, tc := range []struct{ name, send string }{
+		{"connect", "CONNECT api.test:443 HTTP/1.1\r\nHost: api.test:443\r\n\r\n"},
+		{"socks", "\x05\x01\x00\x05\x01\x00\x03\x08api.test\x01\xbb"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{443}, CIDRs: []string{serverIP + "/32"}},
+				func(c *Config) { c.Resolver = slowResolver{200 * time.Millisecond} })
+			c := dialProxy(t, r.Addr)
+			io.WriteString(c, tc.send)
+			time.Sleep(50 * time.Millisecond) // the proxy is in the lookup
+			_ = c.(*net.TCPConn).SetLinger(0)
+			c.Close() // RST
+			time.Sleep(400 * time.Millisecond)
+			if evs := r.Close(); len(evs) != 1 {
+				t.Errorf("%d events for one attempt: %s", len(evs), eventsText(evs))
+			}
+		})
+	}
+}
