@@ -17,6 +17,11 @@
 # the table shows medians over the rounds. Same figures, one variant at a
 # time: go test -run '^$' -bench . -benchtime 0.5s -count 5 ./egress
 #
+# Last, CPU seconds per GiB moved (user + sys of the whole test process:
+# client, server and proxy) for the download variants: unlike MB/s this
+# hardly moves when other work shares the machine, and it says where the
+# time goes (sys: the kernel's TCP work; user: Go code and TLS).
+#
 # Usage: bench/egress.sh [ROUNDS]   (default 5; about 10 s a round on 2 cores)
 set -eu
 cd "$(dirname "$0")/.."
@@ -86,3 +91,13 @@ END {
 	}
 	printf "%-9s %10.0f %16s  %s  (plain HTTP forwarded)\n", "http GET", m["ConnectLatency/http-direct"] / 1000, lat("http", "proxy", "direct"), latok("http", "proxy", "direct")
 }' "$tmp/med"
+
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time absent, CPU per GiB skipped" >&2; exit 0; }
+printf "\nCPU seconds per GiB downloaded (whole process: client + server + proxy), one run each\n"
+printf "%-9s %-8s %8s %8s %8s\n" "" "route" "user" "sys" "total"
+for v in tcp-down/direct tcp-down/relay tcp-down/socks5 tls-down/direct tls-down/relay tls-down/connect tls-down/socks5; do
+	/usr/bin/time -f "%U %S" -o "$tmp/time" "$tmp/egress.test" -test.run '^$' -test.bench "Throughput/$v\$" -test.benchtime 2048x >/dev/null
+	read -r u s <"$tmp/time"
+	# 2048 MiB timed plus the 1 MiB of the calibration run.
+	awk -v k="${v%/*}" -v r="${v#*/}" -v u="$u" -v s="$s" 'BEGIN { g = 2049 / 1024; printf "%-9s %-8s %8.2f %8.2f %8.2f\n", k, r, u / g, s / g, (u + s) / g }'
+done
