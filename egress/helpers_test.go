@@ -62,6 +62,8 @@ var testNames = StaticResolver{
 	"mapped.test":   {netip.MustParseAddr("::ffff:10.1.2.3")},
 	"mixed.test":    {netip.MustParseAddr(strayIP), netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr(serverIP)},
 	"public.test":   {netip.MustParseAddr(publicIP)},
+	// bücher.test; the proxy looks names up in their ASCII form.
+	"xn--bcher-kva.test": {netip.MustParseAddr(serverIP)},
 }
 
 var loopback4 = netip.MustParsePrefix("127.0.0.0/8")

@@ -112,6 +112,8 @@ func TestSOCKSConnect(t *testing.T) {
 		{name: "name in another spelling", req: socksRequest{host: "API.Test.", port: p}, host: "api.test", dial: true},
 		{name: "IPv4 in cidrs", req: socksRequest{host: serverIP, port: p}, host: serverIP, dial: true},
 		{name: "IPv4-mapped IPv6 in cidrs", req: socksRequest{atyp: 0x04, addr: ipv6Bytes("::ffff:" + serverIP), port: p}, host: serverIP, dial: true},
+		{name: "Unicode name", req: socksRequest{host: "bücher.test", port: p}, host: "xn--bcher-kva.test", dial: true},
+		{name: "homograph of a listed name", req: socksRequest{host: "аpi.test", port: p}, reply: 0x02, host: "xn--pi-6kc.test", reason: ReasonDomain},
 		{name: "name not listed", req: socksRequest{host: "other.test", port: p}, reply: 0x02, host: "other.test", reason: ReasonDomain},
 		{name: "port not allowed", req: socksRequest{host: "api.test", port: 22}, reply: 0x02, host: "api.test", reason: ReasonPort},
 		{name: "IPv4 outside cidrs", req: socksRequest{host: strayIP, port: p}, reply: 0x02, host: strayIP, reason: ReasonIPLiteral},
@@ -127,7 +129,7 @@ func TestSOCKSConnect(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newProxyRig(t, policy.Network{
-				Domains: []string{"api.test", "private.test", "nx.test"},
+				Domains: []string{"api.test", "private.test", "nx.test", "xn--bcher-kva.test"},
 				Ports:   []int{p, dead},
 				CIDRs:   []string{serverIP + "/32"},
 			})
