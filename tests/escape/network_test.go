@@ -553,6 +553,9 @@ print("DONE")
 					t.Errorf("mode host: layer %s is %q, want off", l, o.res.Layers[l])
 				}
 			}
+			if e, ok := eventFor(o, "unsafe_host"); !ok || e.Type != "layer-off" {
+				t.Errorf("mode host: no layer-off event naming unsafe_host: %+v", o.res.Events)
+			}
 			if got := strings.TrimSpace(strings.TrimPrefix(lineWith(o.res.Stdout, "interfaces:"), "interfaces:")); got != strings.Join(host, ",") {
 				t.Errorf("mode host: the script sees interfaces %q, the host has %q", got, strings.Join(host, ","))
 			}
