@@ -243,15 +243,16 @@ func TestCloseCutsLive(t *testing.T) {
 	c = dialProxy(t, r.Addr)
 	fmt.Fprintf(c, "GET http://api.test:%d/ HTTP/1.1\r\nHost: api.test:%d\r\n\r\n", slow.Port, slow.Port)
 	clients = append(clients, c)
+	// 5: half a request (before 4: the proxy accepts in order, so the
+	// answer to 4 shows 5 was accepted).
+	c = dialProxy(t, r.Addr)
+	io.WriteString(c, "GET http://api.test:")
+	clients = append(clients, c)
 	// 4: refused.
 	_, _, resp := connectTunnel(t, r.Addr, "other.test:443", nil)
 	if resp.StatusCode != 403 {
 		t.Fatal(resp.Status)
 	}
-	// 5: half a request.
-	c = dialProxy(t, r.Addr)
-	io.WriteString(c, "GET http://api.test:")
-	clients = append(clients, c)
 	// 6: a tunnel waiting for its ClientHello.
 	c, _, resp = connectTunnel(t, r.Addr, net.JoinHostPort("api.test", strconv.Itoa(tlsSrv.Port)), nil)
 	if resp.StatusCode != 200 {
@@ -266,7 +267,7 @@ func TestCloseCutsLive(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	time.Sleep(50 * time.Millisecond) // let 5 and 6 reach their reads
+	time.Sleep(100 * time.Millisecond) // let 5 and 6 reach their reads
 
 	evs := r.Close()
 	for i, c := range clients {
