@@ -87,6 +87,16 @@ func startNetServer(t *testing.T, ip string, tlsCert *tls.Certificate) *netServe
 			}
 		}
 	})
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		// Headers and a first chunk, then silence until the client or the
+		// proxy gives up.
+		fmt.Fprint(w, "first chunk\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hello %s %s", r.Host, r.URL.Path)
 	})
@@ -445,8 +455,9 @@ func TestNetworkE2EAllowlist(t *testing.T) {
 }
 
 // TestNetworkE2ELimits checks the per-run limits from inside: the
-// connection after max_connections is refused, and a response larger
-// than max_bytes_in is cut with the reason in its event.
+// connection after max_connections is refused, a response larger than
+// max_bytes_in is cut, and so is a connection that outlives
+// connection_time, each with the reason in its event.
 func TestNetworkE2ELimits(t *testing.T) {
 	needPython(t)
 	srv := startNetServer(t, "127.0.0.2", nil)
@@ -538,6 +549,31 @@ print("DONE")
 		fmt.Sscan(detail(e, "bytes_in"), &in)
 		if in > limit || in == 0 {
 			t.Errorf("event bytes_in %d, want 1..%d", in, limit)
+		}
+	})
+	t.Run("connection_time", func(t *testing.T) {
+		p := base()
+		p.Network.ConnectionTime = policy.Duration(300 * time.Millisecond)
+		start := time.Now()
+		res, err := ex.Run(context.Background(), Job{Source: []byte(script), Policy: p,
+			Args: []string{fmt.Sprint(srv.port), "/slow"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(res.Stdout, "DONE") {
+			t.Fatalf("the script did not finish: %q %q", res.Stdout, res.Stderr)
+		}
+		if d := time.Since(start); d > 8*time.Second {
+			t.Errorf("a connection under connection_time 300ms kept the run %v (the server answers after 10s)", d)
+		}
+		conns, _, _ := netEvents(&res)
+		if len(conns) != 1 || detail(conns[0], "reason") != "connection-time-limit" {
+			t.Fatalf("want one connection cut by connection-time-limit, got %+v", res.Events)
+		}
+		var ms int64
+		fmt.Sscan(detail(conns[0], "duration_ms"), &ms)
+		if ms < 250 || ms > 5000 {
+			t.Errorf("the cut connection lived %d ms under connection_time 300ms", ms)
 		}
 	})
 }
