@@ -572,3 +572,107 @@ func lineWith(s, sub string) string {
 	}
 	return ""
 }
+
+// pivotScript asks the proxy itself for the host's loopback services, in
+// every spelling and over every protocol it speaks. Arguments: the port
+// of the host's listener on 127.0.0.1.
+const pivotScript = `
+import socket, sys
+port = int(sys.argv[2])
+
+def talk(data, n=4096):
+    s = socket.create_connection(("127.0.0.1", 3128), timeout=10)
+    try:
+        s.sendall(data)
+        out = b""
+        while len(out) < n:
+            b = s.recv(n)
+            if not b:
+                break
+            out += b
+            if data[:1] != b"\x05" and b"\r\n\r\n" in out:
+                break
+            if data[:1] == b"\x05" and len(out) >= 2 + 2 + 4:
+                break
+        return out
+    finally:
+        s.close()
+
+def http(label, request):
+    out = talk(request)
+    head = out.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    reason = [l.split(":", 1)[1].strip() for l in head[1:] if l.lower().startswith("x-cordon-refused:")]
+    status = head[0].split(" ")[1] if len(head[0].split(" ")) > 1 else "?"
+    if status in ("403", "400"):
+        print("PIVOT %s: refused %s %s" % (label, status, reason[0] if reason else "-"))
+    else:
+        print("ESCAPED: %s: the proxy answered %r" % (label, head[0]))
+
+for label, target in [("ipv4", "127.0.0.1:%d" % port), ("localhost", "localhost:%d" % port),
+                      ("ipv6", "[::1]:%d" % port), ("any", "0.0.0.0:%d" % port),
+                      ("decimal", "2130706433:%d" % port), ("short", "127.1:%d" % port),
+                      ("mapped", "[::ffff:127.0.0.1]:%d" % port)]:
+    http("get " + label, b"GET http://%s/ HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (target.encode(), target.encode()))
+http("connect ipv4", b"CONNECT 127.0.0.1:%d HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (port, port))
+http("connect localhost", b"CONNECT localhost:%d HTTP/1.1\r\nHost: localhost:%d\r\n\r\n" % (port, port))
+# An allowed name with a Host header naming the host's loopback.
+http("host header", b"GET http://api.test:%d/ HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % (port, port))
+
+def socks(label, atyp, addr):
+    out = talk(b"\x05\x01\x00" + b"\x05\x01\x00" + bytes([atyp]) + addr + port.to_bytes(2, "big"))
+    if len(out) >= 4 and out[:2] == b"\x05\x00" and out[3] != 0:
+        print("PIVOT socks %s: refused code %d" % (label, out[3]))
+    elif len(out) >= 4 and out[2:4] == b"\x05\x00":
+        print("ESCAPED: socks %s: the proxy connected" % label)
+    elif len(out) >= 4:
+        print("PIVOT socks %s: refused code %d" % (label, out[3]))
+    else:
+        print("PIVOT socks %s: closed %r" % (label, out))
+socks("ipv4", 1, socket.inet_pton(socket.AF_INET, "127.0.0.1"))
+socks("ipv6", 4, socket.inet_pton(socket.AF_INET6, "::1"))
+socks("name", 3, bytes([9]) + b"localhost")
+print("DONE")
+`
+
+// TestNetworkProxyPivot: the proxy runs on the host, so the script asks it
+// for the host's own loopback services (IP literals in every spelling,
+// localhost, CONNECT, SOCKS5, a Host header): every request is refused
+// with an event and the host's listener sees nothing.
+func TestNetworkProxyPivot(t *testing.T) {
+	for _, m := range bothModes() {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			needMode(t, m)
+			l := startListener(t)
+			d := newRunDir(t, m)
+			// The listener's port is allowed, so only the address rules
+			// stand between the script and the host's loopback.
+			network := fmt.Sprintf("network:\n  mode: allowlist\n  domains: [api.test]\n  ports: [%d]\n  cidrs: [127.0.0.2/32]\n", l.port)
+			o := runNet(t, m, d, netSpec{
+				source: pivotScript,
+				policy: netPolicy(m, network),
+				flags:  []string{"--resolve", "api.test=127.0.0.2"},
+				args:   []string{fmt.Sprint(l.port)},
+			})
+			escaped(t, o)
+			if n := strings.Count(o.res.Stdout, "PIVOT "); n != 13 {
+				t.Errorf("%d of 13 pivot attempts reported refused\n%s", n, o)
+			}
+			if n := l.accepted.Load(); n > 0 {
+				t.Errorf("ESCAPE: the host's 127.0.0.1:%d accepted %d connections through the proxy", l.port, n)
+			}
+			var refused int
+			for _, e := range o.res.Events {
+				switch e.Type {
+				case "network-connection":
+					t.Errorf("ESCAPE: the proxy connected for the script: %+v", e)
+				case "network-refused":
+					refused++
+				}
+			}
+			if refused != 13 {
+				t.Errorf("%d network-refused events, want 13 (one per attempt)\n%s", refused, o)
+			}
+		})
+	}
+}
