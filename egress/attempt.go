@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cordonsec/cordon/policy"
@@ -231,7 +232,7 @@ func (a *attempt) relay(client, upstream net.Conn, pending []byte, inspect func(
 // pipe copies src to dst within budget b; at src's end it half-closes
 // dst, on an error it cuts the connection.
 func (a *attempt) pipe(dst, src net.Conn, b *budget, n *atomic.Int64, limit Reason) {
-	err := copyBudget(dst, src, b, n, a.p.connLimit)
+	err := copyBudget(dst, src, b, n)
 	if err == nil {
 		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
 			_ = cw.CloseWrite()
@@ -257,46 +258,53 @@ func (a *attempt) cause(err error, limit Reason) Reason {
 	return ""
 }
 
-// Splicing moves bytes socket to socket in the kernel (no copy through
-// this process), but a splice holds its reservation of the byte budget
-// while it waits for data. Chunks are therefore a small share of what is
-// left, and once they would be tiny the copy goes through a buffer and
-// charges exactly what it read.
-const (
-	maxChunk = 1 << 20
-	minChunk = 64 << 10
-)
-
 // copyBudget copies src to dst until src ends (nil) or an error
-// (errBudget when b is spent).
-func copyBudget(dst, src net.Conn, b *budget, n *atomic.Int64, conns int64) error {
-	rf, canSplice := dst.(io.ReaderFrom)
-	var buf []byte
+// (errBudget when b is spent). Between TCP sockets it splices in the
+// kernel (no copy through this process): it waits until src has bytes
+// queued, takes exactly that many from the budget, and splices them, so
+// an idle connection holds no share of the budget and the count is exact.
+func copyBudget(dst, src net.Conn, b *budget, n *atomic.Int64) error {
+	rf, okDst := dst.(io.ReaderFrom)
+	sc, okSrc := src.(syscall.Conn)
+	if !okDst || !okSrc || !canQueue {
+		return bufferCopy(dst, src, b, n)
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return bufferCopy(dst, src, b, n)
+	}
 	for {
-		chunk := int64(maxChunk)
-		if !b.unlimited {
-			chunk = min(chunk, b.left.Load()/(2*max(conns, 1)))
+		q, err := queued(rc)
+		if err != nil {
+			return err
 		}
-		if canSplice && chunk >= minChunk {
-			got := b.take(chunk)
-			if got == 0 {
-				return errBudget
-			}
-			m, err := rf.ReadFrom(&io.LimitedReader{R: src, N: got})
-			b.give(got - m)
-			n.Add(m)
-			if err != nil {
-				return err
-			}
-			if m < got {
-				return nil // src ended
-			}
-			continue
+		if q == 0 {
+			return nil // src ended
 		}
-		// Exact: read, then charge what was read.
-		if buf == nil {
-			buf = make([]byte, 32<<10)
+		got := b.take(min(int64(q), maxChunk))
+		if got == 0 {
+			return errBudget
 		}
+		m, err := rf.ReadFrom(&io.LimitedReader{R: src, N: got})
+		b.give(got - m)
+		n.Add(m)
+		if err != nil {
+			return err
+		}
+		if m < got {
+			return nil // src ended early
+		}
+	}
+}
+
+// maxChunk bounds one splice: the budget is charged per chunk.
+const maxChunk = 4 << 20
+
+// bufferCopy is copyBudget for connections that cannot splice: read,
+// then charge what was read.
+func bufferCopy(dst, src net.Conn, b *budget, n *atomic.Int64) error {
+	buf := make([]byte, 32<<10)
+	for {
 		m, rerr := src.Read(buf)
 		if m > 0 {
 			got := b.take(int64(m))

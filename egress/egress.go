@@ -40,6 +40,7 @@ const (
 	ReasonBytesIn     Reason = "bytes-in-limit"
 	ReasonTime        Reason = "connection-time-limit"
 	ReasonClosed      Reason = "proxy-closed" // the run ended
+	ReasonClientGone  Reason = "client-gone"  // the client left before the connection was made
 )
 
 // Event is one attempt: refused before any upstream connection, or

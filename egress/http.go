@@ -3,6 +3,7 @@ package egress
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -131,10 +132,15 @@ func (p *Proxy) serveConnect(c net.Conn, br *bufio.Reader, req *http.Request) {
 		return
 	}
 	if _, err := io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+		a.refuse(refuse(ReasonClientGone, "the client left before the tunnel to %s opened", a.target()))
 		return
 	}
 	_ = c.SetReadDeadline(time.Now().Add(p.cfg.RequestTimeout))
 	sni, raw, err := readClientHello(br)
+	if err != nil && len(raw) == 0 {
+		a.refuse(refuse(ReasonNotTLS, "the CONNECT tunnel to %s ended or timed out before a TLS ClientHello", a.target()))
+		return
+	}
 	if err != nil {
 		a.refuse(refuse(ReasonNotTLS, "the CONNECT tunnel to %s did not start with a TLS ClientHello: refused, tunnels carry TLS only", a.target()))
 		return
@@ -248,12 +254,25 @@ func (p *Proxy) forward(c net.Conn, br *bufio.Reader, req *http.Request, hostHea
 	if err := upW.Flush(); err != nil {
 		return a.endForward(err, ReasonBytesOut)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(countingReader{r: up, b: p.in, n: &a.in, hit: &a.inHit}), req)
+	upR := bufio.NewReader(countingReader{r: up, b: p.in, n: &a.in, hit: &a.inHit})
+	resp, err := http.ReadResponse(upR, req)
+	// Interim responses (100 Continue, 103 Early Hints) pass on as they
+	// come; the final one follows. 101 would switch protocols, and
+	// upgrades were refused above.
+	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+		if err = writeInterim(c, resp); err == nil {
+			resp, err = http.ReadResponse(upR, req)
+		}
+	}
 	if err != nil {
 		if a.cause(err, ReasonBytesIn) == "" {
 			writeRefusal(c, http.StatusBadGateway, "", fmt.Sprintf("no valid response from %s: %v", a.target(), err))
 		}
 		return a.endForward(err, ReasonBytesIn)
+	}
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		writeRefusal(c, http.StatusBadGateway, "", fmt.Sprintf("%s switched protocols without being asked to", a.target()))
+		return a.endForward(errors.New("unexpected 101"), "")
 	}
 	defer resp.Body.Close()
 	for _, h := range strings.Split(resp.Header.Get("Connection"), ",") {
@@ -275,6 +294,16 @@ func (p *Proxy) forward(c net.Conn, br *bufio.Reader, req *http.Request, hostHea
 	}
 	a.finish()
 	return keep
+}
+
+// writeInterim passes a 1xx response on: its status line and headers.
+func writeInterim(c net.Conn, resp *http.Response) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP/1.1 %s\r\n", resp.Status)
+	_ = resp.Header.Write(&b)
+	b.WriteString("\r\n")
+	_, err := io.WriteString(c, b.String())
+	return err
 }
 
 // endForward reports a forwarded request that ended on an error.

@@ -133,8 +133,9 @@ func (p *Proxy) serveSOCKS(c net.Conn, br *bufio.Reader) {
 }
 
 // socksInspect returns the check of a SOCKS stream's first client
-// bytes: when they start a TLS handshake, the ClientHello's server name
-// must be the host asked for, before anything is sent upstream. Other
+// bytes: when they start like TLS, they must be a ClientHello whose server
+// name is the host asked for (as for CONNECT), before anything is sent
+// upstream. Other
 // streams pass as they are (SOCKS is for any TCP client). It runs in the
 // relay's upstream direction, so a server that speaks first is not held.
 func socksInspect(br *bufio.Reader, a *attempt, d destination) func() ([]byte, bool) {
@@ -144,18 +145,33 @@ func socksInspect(br *bufio.Reader, a *attempt, d destination) func() ([]byte, b
 			a.cut(a.cause(err, ""))
 			return nil, false
 		}
-		if b[0] != 0x16 {
+		if b[0] < 0x14 || b[0] > 0x18 {
 			return drain(br), true
 		}
-		sni, raw, err := readClientHello(br)
-		if err == nil {
-			if r := checkSNI(d, sni); r != nil && r.reason == ReasonSNIMismatch {
-				a.refusal = r
-				_, _ = a.client.Write(alertUnrecognizedName)
-				a.cut(ReasonSNIMismatch)
+		// A TLS record type (change_cipher_spec .. heartbeat): is the
+		// next byte TLS's major version?
+		if b, err := br.Peek(2); err != nil || b[1] != 0x03 {
+			if err != nil {
+				a.cut(a.cause(err, ""))
 				return nil, false
 			}
+			return drain(br), true
 		}
+		// A TLS stream must open with a ClientHello naming the host;
+		// one that cannot be read as such (an alert first, a name
+		// crypto/tls refuses) is refused, never passed unchecked.
+		sni, raw, err := readClientHello(br)
+		r := checkSNI(d, sni)
+		if err != nil {
+			r = refuse(ReasonNotTLS, "the SOCKS5 stream to %s starts like TLS but not with a readable ClientHello: refused", a.target())
+		}
+		if r != nil {
+			a.refusal = r
+			_, _ = a.client.Write(alertUnrecognizedName)
+			a.cut(r.reason)
+			return nil, false
+		}
+		// Nothing was sent upstream yet: the hello's bytes follow.
 		return append(raw, drain(br)...), true
 	}
 }
