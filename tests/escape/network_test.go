@@ -25,6 +25,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -51,6 +52,9 @@ type netSpec struct {
 	flags  []string // cordon run flags before the script
 	args   []string // script arguments after the token
 	noJSON bool     // cordon is expected to refuse before printing a Result
+	// extra are open files cordon inherits as fds 3, 4, ... (as from a
+	// careless parent that did not set close-on-exec).
+	extra []*os.File
 }
 
 // netPolicy is the suite's base policy with a network section.
@@ -84,6 +88,7 @@ func runNet(t *testing.T, m mode, d *runDir, ns netSpec) *outcome {
 	cmd.Dir = d.cwd
 	cmd.Env = cordonEnv(m, d)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: m.cred()}
+	cmd.ExtraFiles = ns.extra
 	var stdout, stderr bytes.Buffer
 	cmd.Stdin = strings.NewReader("")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -672,6 +677,81 @@ func TestNetworkProxyPivot(t *testing.T) {
 			}
 			if refused != 13 {
 				t.Errorf("%d network-refused events, want 13 (one per attempt)\n%s", refused, o)
+			}
+		})
+	}
+}
+
+// inheritScript sends on every socket it finds open at start.
+const inheritScript = `
+import os, socket, sys
+token = sys.argv[1]
+found = 0
+for fd in sorted(int(f) for f in os.listdir("/proc/self/fd")):
+    try:
+        what = os.readlink("/proc/self/fd/%d" % fd)
+    except OSError:
+        continue
+    if fd > 2:
+        print("open fd %d: %s" % (fd, what))
+    if not what.startswith("socket:"):
+        continue
+    found += 1
+    s = socket.socket(fileno=os.dup(fd))
+    try:
+        s.settimeout(2)
+        s.sendall(b"ESCAPED " + token.encode() + b"\n")
+        print("ESCAPED: sent to %s through inherited fd %d" % (s.getpeername(), fd))
+    except OSError as e:
+        print("BLOCKED: fd %d: %s" % (fd, e.__class__.__name__))
+    finally:
+        s.close()
+print("inherited sockets: %d" % found)
+print("DONE")
+`
+
+// TestNetworkInheritedSocket: a host TCP connection that cordon inherits
+// without close-on-exec (fds 3 to 70, as a careless parent leaves them)
+// must not be open inside the sandbox, where it would be a way out that
+// no namespace or proxy sees. The host end reads whatever arrives.
+func TestNetworkInheritedSocket(t *testing.T) {
+	for _, m := range bothModes() {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			needMode(t, m)
+			ln, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			client, err := net.Dial("tcp4", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer client.Close()
+			server, err := ln.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer server.Close()
+			f, err := client.(*net.TCPConn).File()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			extra := make([]*os.File, 68) // fds 3..70
+			for i := range extra {
+				extra[i] = f
+			}
+			d := newRunDir(t, m)
+			o := runNet(t, m, d, netSpec{source: inheritScript, policy: netPolicy(m, ""), extra: extra})
+			escaped(t, o)
+			if !strings.Contains(o.res.Stdout, "inherited sockets: 0") {
+				t.Errorf("the sandbox holds sockets it inherited from cordon's parent\n%s", o)
+			}
+			_ = server.SetReadDeadline(time.Now().Add(time.Second))
+			if b, _ := io.ReadAll(server); len(b) > 0 {
+				t.Errorf("ESCAPE: the host end of the inherited connection received %q from the sandbox", clip(string(b), 200))
 			}
 		})
 	}
