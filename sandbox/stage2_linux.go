@@ -55,7 +55,14 @@ func stage2(specJSON string) int {
 	}()
 	// Not dumpable: nothing inside may ptrace the init or open its fds.
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
-	unix.CloseOnExec(ctlFD)
+	// Every descriptor the supervisor's process inherited without
+	// close-on-exec (a socket to a host service, a directory) reached the
+	// init through exec; none may reach the interpreter. Its own are
+	// 0-2, set up at the fork.
+	if err := cloexecFrom(ctlFD); err != nil {
+		sendError(ctlFD, fail("init: close-on-exec for inherited descriptors", err))
+		return 1
+	}
 	ctl := ctlFD
 	if err := runInit(ctl, specJSON); err != nil {
 		sendError(ctl, err)
@@ -393,4 +400,23 @@ func readLastCap() (int, error) {
 		return 0, err
 	}
 	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+// cloexecFrom marks every descriptor from first up close-on-exec:
+// close_range(CLOSE_RANGE_CLOEXEC) (5.11), else one by one from
+// /proc/self/fd.
+func cloexecFrom(first int) error {
+	if err := unix.CloseRange(uint(first), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err == nil {
+		return nil
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd >= first {
+			unix.CloseOnExec(fd)
+		}
+	}
+	return nil
 }
