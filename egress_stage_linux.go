@@ -126,6 +126,8 @@ func (r *egressRun) event(ev egress.Event) {
 	msg := ev.Message
 	if !ev.Allowed {
 		msg = "refused: " + msg
+	} else {
+		msg += fmt.Sprintf(" (%s; %d bytes out, %d in; %d ms)", ev.Address, ev.BytesOut, ev.BytesIn, ev.Duration.Milliseconds())
 	}
 	r.s.event(Event{Type: typ, Message: msg, Detail: d})
 }
