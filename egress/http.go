@@ -219,7 +219,11 @@ func (p *Proxy) forward(c net.Conn, br *bufio.Reader, req *http.Request, hostHea
 	}
 	up, r := p.dial(ctx, a, addrs)
 	if r != nil {
-		return fail(http.StatusBadGateway, r)
+		status := http.StatusForbidden // a limit of the run
+		if r.reason == ReasonDial {
+			status = http.StatusBadGateway
+		}
+		return fail(status, r)
 	}
 	defer up.Close()
 	if !p.register(c, a, up) {

@@ -187,6 +187,11 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 	if spec.HostNetwork {
 		s.cmd.SysProcAttr.Cloneflags &^= unix.CLONE_NEWNET
 	}
+	if raceEnabled {
+		// The init's environment is otherwise empty (the interpreter's
+		// is the task's own).
+		s.cmd.Env = []string{"GORACE=atexit_sleep_ms=0"}
+	}
 	if spec.IntoCgroup {
 		s.cmd.SysProcAttr.UseCgroupFD = true
 		s.cmd.SysProcAttr.CgroupFD = spec.CgroupFD
