@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -370,6 +371,9 @@ func TestHTTPInterimResponses(t *testing.T) {
 			if final == nil {
 				t.Fatal("no final response")
 			}
+			if tc.name == "103 early hints" && (len(seen) != 2 || !strings.Contains(strings.Join(seen, ","), "103")) {
+				t.Errorf("answers %q, want the 103 passed on before the final one", seen)
+			}
 			b, _ := io.ReadAll(final.Body)
 			if final.StatusCode != 200 || string(b) != "final 5" {
 				t.Errorf("final response %s %q, want 200 %q", final.Status, b, "final 5")
@@ -427,5 +431,31 @@ func TestHTTPFraming(t *testing.T) {
 			t.Fatalf("%s %s: the proxy closes a kept-alive connection", tc.method, tc.path)
 		}
 		wantAllowed(t, r.WaitEvent(i), ProtoHTTP, "api.test", srv.Port, serverAddr(srv.Port), "")
+	}
+}
+
+// TestHTTPUnaskedSwitch: a server answering 101 Switching Protocols to a
+// request that asked for no upgrade does not get a raw pipe to the
+// client.
+func TestHTTPUnaskedSwitch(t *testing.T) {
+	srv := startTCP(t, func(c net.Conn) {
+		_, _ = http.ReadRequest(bufio.NewReader(c))
+		_, _ = io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: raw\r\nConnection: Upgrade\r\n\r\nRAW BYTES FROM THE SERVER")
+		_, _ = io.Copy(io.Discard, c)
+	})
+	r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{srv.Port}, CIDRs: []string{serverIP + "/32"}})
+	c := dialProxy(t, r.Addr)
+	fmt.Fprintf(c, "GET http://api.test:%d/ HTTP/1.1\r\nHost: api.test:%d\r\n\r\n", srv.Port, srv.Port)
+	all, _ := io.ReadAll(c)
+	if strings.Contains(string(all), "RAW BYTES") || strings.HasPrefix(string(all), "HTTP/1.1 101") {
+		t.Errorf("the client got %q", all)
+	}
+	ev := r.WaitEvent(0)
+	if ev.Host != "api.test" || ev.Protocol != ProtoHTTP {
+		t.Errorf("event %s", eventsText([]Event{ev}))
+	}
+	r.Close()
+	if evs := r.Events(); len(evs) != 1 {
+		t.Errorf("%d events, want 1: %s", len(evs), eventsText(evs))
 	}
 }
