@@ -7,7 +7,10 @@ package egress
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -354,4 +357,78 @@ func TestTLSCheckFailsClosed(t *testing.T) {
 		}
 	}
 	r.Close()
+}
+
+// TestSOCKSHalfClose: the client's end of sending is passed on as such;
+// the server's answer after it still arrives.
+func TestSOCKSHalfClose(t *testing.T) {
+	srv := startTCP(t, func(c net.Conn) {
+		n, _ := io.Copy(io.Discard, c)
+		fmt.Fprintf(c, "got %d bytes", n)
+	})
+	r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{srv.Port}, CIDRs: []string{serverIP + "/32"}})
+	c, code := socksDial(t, r.Addr, socksRequest{host: "api.test", port: srv.Port})
+	if code != 0 {
+		t.Fatalf("SOCKS reply %#x", code)
+	}
+	c.Write(make([]byte, 12345))
+	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(c)
+	if err != nil || string(b) != "got 12345 bytes" {
+		t.Errorf("answer after half-close %q %v", b, err)
+	}
+	ev := r.WaitEvent(0)
+	wantAllowed(t, ev, ProtoSOCKS5, "api.test", srv.Port, serverAddr(srv.Port), "")
+	if ev.BytesOut != 12345 || ev.BytesIn != int64(len(b)) {
+		t.Errorf("event bytes out %d in %d, want 12345 and %d", ev.BytesOut, ev.BytesIn, len(b))
+	}
+}
+
+// TestSOCKSIntegrity: megabytes each way arrive intact and are counted
+// exactly, with byte limits set (the budgeted splice path) and without.
+func TestSOCKSIntegrity(t *testing.T) {
+	const size = 6<<20 + 12345
+	data := make([]byte, size)
+	rand.Read(data)
+	want := sha256.Sum256(data)
+	for _, limit := range []policy.Size{0, 64 << 20} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			echo := startTCP(t, serveEcho)
+			r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{echo.Port}, CIDRs: []string{serverIP + "/32"},
+				MaxBytesIn: limit, MaxBytesOut: limit, MaxConnections: 4})
+			c, code := socksDial(t, r.Addr, socksRequest{host: "api.test", port: echo.Port})
+			if code != 0 {
+				t.Fatalf("SOCKS reply %#x", code)
+			}
+			werr := make(chan error, 1)
+			go func() {
+				// Odd-sized writes.
+				var err error
+				for off := 0; off < size && err == nil; off += 100_003 {
+					_, err = c.Write(data[off:min(off+100_003, size)])
+				}
+				if err == nil {
+					err = c.(*net.TCPConn).CloseWrite()
+				}
+				werr <- err
+			}()
+			h := sha256.New()
+			n, err := io.Copy(h, c)
+			if err != nil || n != size || !bytes.Equal(h.Sum(nil), want[:]) {
+				t.Errorf("echo: %d of %d bytes, error %v, digest equal %v", n, size, err, bytes.Equal(h.Sum(nil), want[:]))
+			}
+			if err := <-werr; err != nil {
+				t.Errorf("write: %v", err)
+			}
+			ev := r.WaitEvent(0)
+			wantAllowed(t, ev, ProtoSOCKS5, "api.test", echo.Port, serverAddr(echo.Port), "")
+			if ev.BytesOut != size || ev.BytesIn != size {
+				t.Errorf("event bytes out %d in %d, want %d each", ev.BytesOut, ev.BytesIn, size)
+			}
+			r.Close()
+			r.checkStats(t)
+		})
+	}
 }
