@@ -459,3 +459,30 @@ func TestHTTPUnaskedSwitch(t *testing.T) {
 		t.Errorf("%d events, want 1: %s", len(evs), eventsText(evs))
 	}
 }
+
+// TestHTTPHopHeaders: headers meant for the proxy (Proxy-Authorization,
+// Keep-Alive, TE, those named in Connection) never reach the server.
+func TestHTTPHopHeaders(t *testing.T) {
+	srv := startWeb(t, false, nil)
+	ps := strconv.Itoa(srv.Port)
+	r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{srv.Port}, CIDRs: []string{serverIP + "/32"}})
+	resp := rawRequest(t, r.Addr, "GET http://api.test:"+ps+"/h HTTP/1.1\r\nHost: api.test:"+ps+
+		"\r\nConnection: keep-alive, X-Drop\r\nX-Drop: secret\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Connection: keep-alive"+
+		"\r\nProxy-Authorization: Basic c2VjcmV0\r\nX-End-To-End: kept\r\n\r\n")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %s", resp.Status)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	h := reqs[0].Header
+	for _, k := range []string{"X-Drop", "Keep-Alive", "Te", "Proxy-Connection", "Proxy-Authorization"} {
+		if v := h.Values(k); len(v) > 0 {
+			t.Errorf("the server got %s: %q", k, v)
+		}
+	}
+	if h.Get("X-End-To-End") != "kept" {
+		t.Errorf("an end-to-end header was dropped: %v", h)
+	}
+}

@@ -517,3 +517,31 @@ func TestClientGoneIsStillAnEvent(t *testing.T) {
 		})
 	}
 }
+
+// TestServeTwoListeners: one proxy serves several listeners; Close ends
+// every Serve.
+func TestServeTwoListeners(t *testing.T) {
+	r := newProxyRig(t, policy.Network{Domains: []string{"api.test"}, Ports: []int{443}})
+	l2, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- r.p.Serve(l2) }()
+	for _, addr := range []string{r.Addr, l2.Addr().String()} {
+		_, _, resp := connectTunnel(t, addr, "other.test:443", nil)
+		if resp.StatusCode != 403 {
+			t.Errorf("%s: %s", addr, resp.Status)
+		}
+	}
+	r.WaitEvents(2)
+	r.Close()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("second Serve: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second Serve did not return after Close")
+	}
+}
