@@ -204,7 +204,12 @@ func (p *Proxy) handle(c net.Conn) {
 	defer p.untrack(c)
 	defer c.Close()
 	_ = c.SetReadDeadline(time.Now().Add(p.cfg.RequestTimeout))
-	br := bufio.NewReaderSize(c, maxHeader)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(c)
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
 	first, err := br.Peek(1)
 	if err != nil {
 		return // closed without a word: no attempt
@@ -215,6 +220,11 @@ func (p *Proxy) handle(c net.Conn) {
 	}
 	p.serveHTTP(c, br)
 }
+
+// readers holds the request readers (maxHeader bytes each, the most a
+// request head may take) between connections: most of what a proxied
+// connection would allocate otherwise.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, maxHeader) }}
 
 // connectionSlot takes one of the run's max_connections; false when none
 // is left.
