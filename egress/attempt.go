@@ -47,6 +47,11 @@ func (a *attempt) refuse(r *refusal) {
 		return
 	}
 	a.reported = true
+	if a.p.closing.Load() && (r.reason == ReasonBadRequest || r.reason == ReasonNotTLS || r.reason == ReasonClientGone) {
+		// Undecided when the run ended: the read failed because Close
+		// closed the connection, not because of the client.
+		r = refuse(ReasonClosed, "the run ended before the request to the proxy was complete")
+	}
 	a.ev.Allowed = false
 	a.ev.Reason = r.reason
 	a.ev.Message = r.msg

@@ -26,8 +26,10 @@
 //     network.ports;
 //   - a CONNECT tunnel must start with a TLS ClientHello whose SNI is the
 //     CONNECT host (no domain fronting; an IP-literal target may send no
-//     SNI); a SOCKS5 stream that starts with a ClientHello gets the same
-//     check; plain HTTP needs its Host header to match the request URL;
+//     SNI); a SOCKS5 stream that starts like TLS gets the same check
+//     (other SOCKS5 streams, plain HTTP included, are checked by address
+//     and port only); plain HTTP through the proxy needs its Host header
+//     to match the request URL;
 //   - per-run limits: allowed connections (network.max_connections),
 //     bytes out and in (network.max_bytes_out/in, counted over the run),
 //     and the life of one connection (network.connection_time).

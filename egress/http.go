@@ -203,9 +203,7 @@ func (p *Proxy) forward(c net.Conn, br *bufio.Reader, req *http.Request, hostHea
 	if r != nil {
 		return fail(http.StatusForbidden, r)
 	}
-	if len(hostHeaders) > 1 {
-		return fail(http.StatusBadRequest, refuse(ReasonHostHeader, "the request has %d Host headers", len(hostHeaders)))
-	}
+	// (Several Host headers never get here: net/http refuses them.)
 	if len(hostHeaders) == 1 && !sameHost(hostHeaders[0], d, port) {
 		return fail(http.StatusForbidden, refuse(ReasonHostHeader, "the Host header %q differs from the request's host %s", hostHeaders[0], a.target()))
 	}
@@ -264,6 +262,11 @@ func (p *Proxy) forward(c net.Conn, br *bufio.Reader, req *http.Request, hostHea
 	// come; the final one follows. 101 would switch protocols, and
 	// upgrades were refused above.
 	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+		if !req.ProtoAtLeast(1, 1) {
+			// HTTP/1.0 clients get no interim answers (RFC 9110 15.2).
+			resp, err = http.ReadResponse(upR, req)
+			continue
+		}
 		if err = writeInterim(c, resp); err == nil {
 			resp, err = http.ReadResponse(upR, req)
 		}

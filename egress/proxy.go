@@ -52,6 +52,7 @@ type Proxy struct {
 	life      time.Duration
 
 	allowed, refused  atomic.Int64
+	closing           atomic.Bool
 	bytesOut, bytesIn atomic.Int64
 
 	mu        sync.Mutex
@@ -174,6 +175,7 @@ func (p *Proxy) Close() error {
 		return nil
 	}
 	p.closed = true
+	p.closing.Store(true)
 	p.cancel()
 	for l := range p.listeners {
 		l.Close()

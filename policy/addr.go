@@ -100,19 +100,35 @@ var (
 	thisNet     = netip.MustParsePrefix("0.0.0.0/8")
 	classE      = netip.MustParsePrefix("240.0.0.0/4")
 	nat64       = netip.MustParsePrefix("64:ff9b::/96")
+	// Other IPv6 forms that embed an IPv4 address reach that address
+	// through a relay or translator: classified by what they embed.
+	sixToFour  = netip.MustParsePrefix("2002::/16") // RFC 3056: bytes 2-5
+	ipv4Compat = netip.MustParsePrefix("::/96")     // deprecated, RFC 4291: bytes 12-15
+	// Local-use NAT64 (RFC 8215) maps to whatever the local translator
+	// chooses: never public.
+	nat64Local = netip.MustParsePrefix("64:ff9b:1::/48")
 )
 
 // Classify names the kind of a. An IPv4-mapped IPv6 address is unmapped
-// first, and an address in the NAT64 well-known prefix 64:ff9b::/96 is
-// classified by the IPv4 address it embeds: both reach the same host.
+// first, and an address in the NAT64 well-known prefix 64:ff9b::/96, in
+// 6to4 (2002::/16) or IPv4-compatible (::/96) form is classified by the
+// IPv4 address it embeds: each reaches that host. Local-use NAT64
+// (64:ff9b:1::/48) is reserved.
 func Classify(a netip.Addr) AddrClass {
 	if !a.IsValid() {
 		return ClassInvalid
 	}
 	a = a.Unmap().WithZone("")
-	if nat64.Contains(a) {
-		b := a.As16()
+	switch b := a.As16(); {
+	case a.Is4():
+	case nat64.Contains(a):
 		a = netip.AddrFrom4([4]byte(b[12:]))
+	case sixToFour.Contains(a):
+		a = netip.AddrFrom4([4]byte(b[2:6]))
+	case ipv4Compat.Contains(a) && !a.IsUnspecified() && !a.IsLoopback():
+		a = netip.AddrFrom4([4]byte(b[12:]))
+	case nat64Local.Contains(a):
+		return ClassReserved
 	}
 	for _, m := range metadataAddrs {
 		if a == m {

@@ -246,6 +246,13 @@ func TestClassify(t *testing.T) {
 		"fd12::1":                ClassPrivate,
 		"::ffff:10.0.0.1":        ClassPrivate,
 		"64:ff9b::a00:1":         ClassPrivate,
+		"2002:a00:1::1":          ClassPrivate,  // 6to4 of 10.0.0.1
+		"2002:7f00:1::":          ClassLoopback, // 6to4 of 127.0.0.1
+		"2002:a9fe:a9fe::1":      ClassMetadata, // 6to4 of 169.254.169.254
+		"2002:808:808::1":        ClassPublic,   // 6to4 of 8.8.8.8
+		"::a00:1":                ClassPrivate,  // IPv4-compatible 10.0.0.1
+		"::7f00:1":               ClassLoopback,
+		"64:ff9b:1::a00:1":       ClassReserved, // local-use NAT64
 		"0.1.2.3":                ClassReserved,
 		"255.255.255.255":        ClassReserved,
 		"8.8.8.8":                ClassPublic,
