@@ -101,3 +101,43 @@ for v in tcp-down/direct tcp-down/relay tcp-down/socks5 tls-down/direct tls-down
 	# 2048 MiB timed plus the 1 MiB of the calibration run.
 	awk -v k="${v%/*}" -v r="${v#*/}" -v u="$u" -v s="$s" 'BEGIN { g = 2049 / 1024; printf "%-9s %-8s %8.2f %8.2f %8.2f\n", k, r, u / g, s / g, (u + s) / g }'
 done
+
+# End to end, as a user sees it: Python's urllib downloading 256 MiB from a
+# Python server on 127.0.0.2, bare python3 straight to it against the same
+# script under `cordon run` (sandbox, proxy, limits, events). Both ends
+# are Python, so on a 2-core machine the client, the server and the
+# proxy's kernel work share two CPUs: the ratio says what the extra
+# loopback hop costs when nothing else is the bottleneck. With a remote
+# server the network link, not this hop, usually sets the speed.
+py=$(pyenv which python3 2>/dev/null || command -v python3) # the real binary, not a shim
+go build -o "$tmp/cordon" ./cmd/cordon
+port=28402
+/usr/bin/python3 bench/scripts/egress_server.py 127.0.0.2 $port &
+srv=$!
+trap 'kill $srv 2>/dev/null; rm -rf "$tmp"' EXIT
+sleep 0.5
+cat >"$tmp/pol.yaml" <<POL
+extends: builtin:network-allowlist
+network:
+  domains: [bench.test]
+  ports: [$port]
+  cidrs: [127.0.0.2/32]
+  max_bytes_in: 1GiB
+  connection_time: 60s
+limits: {wall_time: 60s, cpu_time: 60s}
+analysis: {block: "off"}
+audit: {enabled: false}
+POL
+printf "\nend to end: urllib download of 256 MiB, MB/s, %d rounds (median)\n" "$rounds"
+i=0
+while [ "$i" -lt "$rounds" ]; do
+	i=$((i + 1))
+	printf "direct "
+	env -u HTTP_PROXY -u http_proxy "$py" bench/scripts/egress_fetch.py "http://127.0.0.2:$port/"
+	printf "cordon "
+	"$tmp/cordon" run --policy "$tmp/pol.yaml" --resolve bench.test=127.0.0.2 bench/scripts/egress_fetch.py -- "http://bench.test:$port/"
+done >"$tmp/e2e"
+median() { grep "^$1 " "$tmp/e2e" | cut -d' ' -f2 | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+d=$(median direct)
+c=$(median cordon)
+awk -v d="$d" -v c="$c" 'BEGIN { printf "%-28s %8.0f\n%-28s %8.0f  (%.2f x direct)\n", "bare python3, direct", d, "cordon run, through proxy", c, c / d }'

@@ -274,6 +274,11 @@ func copyBudget(dst, src net.Conn, b *budget, n *atomic.Int64) error {
 	if !okDst || !okSrc || !canQueue {
 		return bufferCopy(dst, src, b, n)
 	}
+	if b.unlimited {
+		m, err := rf.ReadFrom(src)
+		n.Add(m)
+		return err
+	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
 		return bufferCopy(dst, src, b, n)
