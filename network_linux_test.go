@@ -16,6 +16,9 @@ import (
 	"github.com/cordonsec/cordon/policy"
 )
 
+// TestAllowlistSmoke: a script fetches through the proxy, in a sandbox
+// built for its job (Run) and in one built beforehand (Prepare, then Run:
+// the proxy's socket waits in the prepared sandbox until hand-over).
 func TestAllowlistSmoke(t *testing.T) {
 	needPython(t)
 	l, err := net.Listen("tcp", "127.0.0.2:0")
@@ -48,12 +51,32 @@ try:
 except urllib.error.HTTPError as e:
     print("refused", e.code, e.headers.get("X-Cordon-Refused"))
 `, port, port)
+	check := func(name string, res Result, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want := fmt.Sprintf("hello from api.test:%d\nrefused 403 domain-not-allowed\n", port)
+		if res.Status != StatusOK || res.Stdout != want {
+			t.Errorf("%s: %s %q (stderr %q), want ok %q", name, res.Status, res.Stdout, res.Stderr, want)
+		}
+		var kinds []string
+		for _, ev := range res.Events {
+			kinds = append(kinds, ev.Type)
+		}
+		if got := strings.Join(kinds, " "); got != "network-connection network-refused network-summary" {
+			t.Errorf("%s: events %q", name, got)
+		}
+		if res.Layers[policy.LayerNetwork] != LayerActive || res.Layers[policy.LayerNetNS] != LayerActive {
+			t.Errorf("%s: layers %v", name, res.Layers)
+		}
+	}
 	res, err := ex.Run(context.Background(), Job{Source: []byte(src), Policy: p})
+	check("run", res, err)
+	prep, err := ex.Prepare(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s wall %d %q %q %+v", res.Status, res.Usage.WallMS, res.Stdout, res.Stderr, res.Events)
-	if !strings.Contains(res.Stdout, fmt.Sprintf("hello from api.test:%d", port)) {
-		t.Errorf("no answer through the proxy: %q", res.Stdout)
-	}
+	res, err = prep.Run(context.Background(), Job{Source: []byte(src), Policy: p})
+	check("prepared", res, err)
 }
