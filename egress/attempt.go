@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/cordonsec/cordon/policy"
 )
 
 // attempt is one connection a client asked for, from its request to its
@@ -105,26 +103,43 @@ func (a *attempt) cut(r Reason) {
 	a.client.Close()
 }
 
+// admit decides a destination the rules allow against the run's limits
+// and resolves it: byte budgets left, a connection slot (taken here,
+// given back on any refusal), then the name. Limits come before the
+// lookup: a script past its limits must not push data out in names it
+// asks the resolver for.
+func (p *Proxy) admit(ctx context.Context, a *attempt, d destination) ([]netip.AddrPort, *refusal) {
+	for _, b := range []struct {
+		b      *budget
+		reason Reason
+		field  string
+	}{{p.out, ReasonBytesOut, "max_bytes_out"}, {p.in, ReasonBytesIn, "max_bytes_in"}} {
+		if b.b.spent() {
+			return nil, refuse(b.reason, "network.%s is spent for this run", b.field)
+		}
+	}
+	if !p.connectionSlot() {
+		return nil, refuse(ReasonConnLimit, "network.max_connections (%d) reached", p.connLimit)
+	}
+	addrs, r := p.resolve(ctx, a, d)
+	if r != nil {
+		p.releaseSlot()
+	}
+	return addrs, r
+}
+
 // resolve turns a checked destination into the addresses that may be
-// dialled: an IP literal as it is; a name through the resolver, keeping
-// only addresses the rules allow.
+// dialled: an IP literal as it is; a name through the resolver (once per
+// run: answers, failures included, are kept), keeping only addresses the
+// rules allow.
 func (p *Proxy) resolve(ctx context.Context, a *attempt, d destination) ([]netip.AddrPort, *refusal) {
 	port := uint16(d.port)
 	if d.literal.IsValid() {
 		return []netip.AddrPort{netip.AddrPortFrom(d.literal, port)}, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	ips, err := p.cfg.Resolver.LookupNetIP(ctx, "ip", d.host)
-	if err != nil || len(ips) == 0 {
-		why := "no address"
-		var de *net.DNSError
-		if errors.As(err, &de) {
-			why = de.Err
-		} else if err != nil {
-			why = err.Error()
-		}
-		return nil, refuse(ReasonResolve, "%s did not resolve: %s", d.host, why)
+	ips, r := p.lookup(ctx, d.host)
+	if r != nil {
+		return nil, r
 	}
 	var ok []netip.AddrPort
 	var bad []string
@@ -144,34 +159,71 @@ func (p *Proxy) resolve(ctx context.Context, a *attempt, d destination) ([]netip
 	if len(ok) == 0 {
 		a.ev.Address = strings.Join(bad, ",")
 		return nil, refuse(ReasonAddress, "%s resolves only to addresses that are not allowed (%s): special addresses need a network.cidrs entry",
-			d.host, classList(ips))
+			d.host, p.classList(ips))
 	}
 	return ok, nil
 }
 
-func classList(ips []netip.Addr) string {
+// lookupResult is one name's answer, kept for the run.
+type lookupResult struct {
+	done chan struct{}
+	ips  []netip.Addr
+	r    *refusal
+}
+
+// lookup resolves name once per run. The name is looked up absolute
+// (with a final dot) so that no resolv.conf search domain turns it into
+// another name. At most maxLookups distinct names are asked per run.
+func (p *Proxy) lookup(ctx context.Context, name string) ([]netip.Addr, *refusal) {
+	p.mu.Lock()
+	res, found := p.lookups[name]
+	if !found {
+		if len(p.lookups) >= p.maxLookups {
+			p.mu.Unlock()
+			return nil, refuse(ReasonResolve, "%s not looked up: this run already asked for %d names", name, p.maxLookups)
+		}
+		res = &lookupResult{done: make(chan struct{})}
+		p.lookups[name] = res
+	}
+	p.mu.Unlock()
+	if found {
+		select {
+		case <-res.done:
+			return res.ips, res.r
+		case <-ctx.Done():
+			return nil, refuse(ReasonClosed, "the run ended during the lookup of %s", name)
+		}
+	}
+	defer close(res.done)
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ips, err := p.cfg.Resolver.LookupNetIP(lctx, "ip", name+".")
+	if err != nil || len(ips) == 0 {
+		why := "no address"
+		var de *net.DNSError
+		if errors.As(err, &de) {
+			why = de.Err
+		} else if err != nil {
+			why = err.Error()
+		}
+		res.r = refuse(ReasonResolve, "%s did not resolve: %s", name, why)
+		return nil, res.r
+	}
+	res.ips = ips
+	return ips, nil
+}
+
+func (p *Proxy) classList(ips []netip.Addr) string {
 	var s []string
 	for _, ip := range ips {
-		s = append(s, fmt.Sprintf("%s %s", ip.Unmap(), policy.Classify(ip)))
+		s = append(s, fmt.Sprintf("%s %s", ip.Unmap(), p.rules.className(ip)))
 	}
 	return strings.Join(s, ", ")
 }
 
-// dial takes one of the run's connections and dials the addresses in
-// order; the first that answers wins.
+// dial dials the addresses admit gave in order, with the slot it took;
+// the first that answers wins. If none does, the slot is given back.
 func (p *Proxy) dial(ctx context.Context, a *attempt, addrs []netip.AddrPort) (net.Conn, *refusal) {
-	for _, b := range []struct {
-		b      *budget
-		reason Reason
-		field  string
-	}{{p.out, ReasonBytesOut, "max_bytes_out"}, {p.in, ReasonBytesIn, "max_bytes_in"}} {
-		if b.b.spent() {
-			return nil, refuse(b.reason, "network.%s is spent for this run", b.field)
-		}
-	}
-	if !p.connectionSlot() {
-		return nil, refuse(ReasonConnLimit, "network.max_connections (%d) reached", p.connLimit)
-	}
 	var errs []string
 	for _, ap := range addrs {
 		c, err := p.cfg.Dialer.DialContext(ctx, "tcp", ap.String())

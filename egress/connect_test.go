@@ -290,8 +290,8 @@ func TestConnectRefused(t *testing.T) {
 }
 
 // TestConnectPublicAddress: a name resolving to a public address needs
-// no CIDR rule. The guard dialer serves 203.0.113.7 from a loopback
-// server; nothing is sent to 203.0.113.7.
+// no CIDR rule. The guard dialer serves publicIP from a loopback server;
+// nothing is sent to publicIP.
 func TestConnectPublicAddress(t *testing.T) {
 	srv := startWeb(t, true, nil)
 	r := newProxyRig(t, policy.Network{Domains: []string{"public.test"}, Ports: []int{srv.Port}})

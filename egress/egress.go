@@ -24,15 +24,16 @@ const (
 type Reason string
 
 const (
-	ReasonDomain      Reason = "domain-not-allowed"  // name not in network.domains
-	ReasonPort        Reason = "port-not-allowed"    // name allowed, port not
-	ReasonIPLiteral   Reason = "ip-not-allowed"      // IP literal outside network.cidrs
-	ReasonAddress     Reason = "address-not-allowed" // every resolved address is special and not in network.cidrs
-	ReasonResolve     Reason = "resolve-failed"      // the name did not resolve
-	ReasonDial        Reason = "dial-failed"         // no allowed address answered
-	ReasonSNIMissing  Reason = "sni-missing"         // CONNECT ClientHello without server name
-	ReasonSNIMismatch Reason = "sni-mismatch"        // ClientHello names another host
-	ReasonNotTLS      Reason = "not-tls"             // CONNECT stream is not a TLS ClientHello
+	ReasonDomain      Reason = "domain-not-allowed"     // name not in network.domains
+	ReasonPort        Reason = "port-not-allowed"       // name allowed, port not
+	ReasonIPLiteral   Reason = "ip-not-allowed"         // IP literal outside network.cidrs
+	ReasonAddress     Reason = "address-not-allowed"    // every resolved address is special and not in network.cidrs
+	ReasonResolve     Reason = "resolve-failed"         // the name did not resolve
+	ReasonDial        Reason = "dial-failed"            // no allowed address answered
+	ReasonSNIMissing  Reason = "sni-missing"            // CONNECT ClientHello without server name
+	ReasonSNIMismatch Reason = "sni-mismatch"           // ClientHello names another host
+	ReasonECH         Reason = "encrypted-client-hello" // ECH hides the server name
+	ReasonNotTLS      Reason = "not-tls"                // CONNECT stream is not a TLS ClientHello
 	ReasonHostHeader  Reason = "host-header-mismatch"
 	ReasonBadRequest  Reason = "bad-request" // malformed or unsupported request
 	ReasonConnLimit   Reason = "connection-limit"

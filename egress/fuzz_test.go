@@ -152,7 +152,8 @@ func FuzzReadClientHello(f *testing.F) {
 	f.Add([]byte{0x16, 0x03, 0x01, 0xff, 0xff})
 	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		sni, raw, err := readClientHello(bytes.NewReader(in))
+		hello, raw, err := readClientHello(bytes.NewReader(in))
+		sni := hello.sni
 		if !bytes.HasPrefix(in, raw) {
 			t.Fatalf("raw (%d bytes) is not a prefix of the input (%d bytes)", len(raw), len(in))
 		}

@@ -17,28 +17,42 @@ var errHelloRead = errors.New("client hello read")
 // errNotTLS: the stream does not start with a TLS ClientHello.
 var errNotTLS = errors.New("not a TLS ClientHello")
 
-// readClientHello reads one TLS ClientHello from r and returns the server
-// name it asks for (SNI; "" when it names none) and every byte it read,
-// to be replayed upstream. Parsing is crypto/tls's own: a server
-// handshake over a connection that only records what it reads, stopped
-// from the GetConfigForClient callback before it answers anything.
-func readClientHello(r io.Reader) (sni string, raw []byte, err error) {
+// helloInfo is what the proxy needs of a ClientHello.
+type helloInfo struct {
+	sni string // server name; "" when it names none
+	// ech: the hello carries encrypted_client_hello (0xfe0d): its real
+	// server name is in an encrypted inner hello the proxy cannot read.
+	ech bool
+}
+
+// extECH is the encrypted_client_hello extension.
+const extECH = 0xfe0d
+
+// readClientHello reads one TLS ClientHello from r and returns what it
+// asks for and every byte it read, to be replayed upstream. Parsing is
+// crypto/tls's own: a server handshake over a connection that only
+// records what it reads, stopped from the GetConfigForClient callback
+// before it answers anything.
+func readClientHello(r io.Reader) (hello helloInfo, raw []byte, err error) {
 	rc := &recordingConn{r: r}
 	got := false
 	srv := tls.Server(rc, &tls.Config{
 		GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
-			sni, got = h.ServerName, true
+			hello.sni, got = h.ServerName, true
+			for _, e := range h.Extensions {
+				hello.ech = hello.ech || e == extECH
+			}
 			return nil, errHelloRead
 		},
 	})
 	herr := srv.Handshake()
 	if got {
-		return sni, rc.buf, nil
+		return hello, rc.buf, nil
 	}
 	if herr == nil {
 		herr = errNotTLS
 	}
-	return "", rc.buf, errors.Join(errNotTLS, herr)
+	return helloInfo{}, rc.buf, errors.Join(errNotTLS, herr)
 }
 
 // recordingConn is the net.Conn crypto/tls reads the ClientHello from: it
@@ -68,10 +82,15 @@ func (c *recordingConn) SetWriteDeadline(time.Time) error { return nil }
 var alertUnrecognizedName = []byte{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 112}
 
 // checkSNI compares a ClientHello's server name with the host the client
-// asked the proxy for. A name must match exactly (both normalised); an
+// asked the proxy for; an encrypted ClientHello (ECH, GREASE ECH as
+// Chrome sends it included) is refused, its outer name proves nothing. A name must match exactly (both normalised); an
 // IP-literal host must come with no server name (clients send none for
 // addresses).
-func checkSNI(d destination, sni string) *refusal {
+func checkSNI(d destination, hello helloInfo) *refusal {
+	sni := hello.sni
+	if hello.ech {
+		return refuse(ReasonECH, "the TLS ClientHello for %s is encrypted (ECH): the proxy cannot see which host the tunnel is for", d.host)
+	}
 	if sni == "" {
 		if d.literal.IsValid() {
 			return nil

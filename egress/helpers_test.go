@@ -8,7 +8,8 @@ package egress
 // outside the exact set a test allows), so nothing is ever sent to any
 // other address, not even one a test expects to be refused. Test names
 // are pinned with a StaticResolver (testNames); public.test resolves to a
-// documentation address (203.0.113.7) that the guard redirects to a
+// public address (192.88.99.7, the deprecated 6to4 relay anycast range:
+// documentation ranges count as reserved) that the guard redirects to a
 // loopback server when a test asks it to, without a packet to it.
 
 import (
@@ -44,7 +45,7 @@ import (
 const (
 	serverIP = "127.0.0.2" // every test server
 	strayIP  = "127.0.0.3" // resolved for private.test; never listened on
-	publicIP = "203.0.113.7"
+	publicIP = "192.88.99.7"
 )
 
 // testNames pins the test domains.

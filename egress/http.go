@@ -57,11 +57,17 @@ func (p *Proxy) serveHTTP(c net.Conn, br *bufio.Reader) {
 func peekHead(br *bufio.Reader) ([]byte, error) {
 	for {
 		b, _ := br.Peek(br.Buffered())
-		if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
-			return b[:i+4], nil
+		// The head ends at its first empty line, CRLF or bare LF (as
+		// net/textproto reads it): the earlier of "\n\r\n" and "\n\n".
+		end := -1
+		if i := bytes.Index(b, []byte("\n\r\n")); i >= 0 {
+			end = i + 3
 		}
-		if i := bytes.Index(b, []byte("\n\n")); i >= 0 {
-			return b[:i+2], nil
+		if i := bytes.Index(b, []byte("\n\n")); i >= 0 && (end < 0 || i+2 < end) {
+			end = i + 2
+		}
+		if end >= 0 {
+			return b[:end], nil
 		}
 		if len(b) >= maxHeader {
 			return b, fmt.Errorf("request head longer than %d bytes", maxHeader)
@@ -125,18 +131,26 @@ func (p *Proxy) serveConnect(c net.Conn, br *bufio.Reader, req *http.Request) {
 		return
 	}
 	ctx := p.ctx
-	addrs, r := p.resolve(ctx, a, d)
+	addrs, r := p.admit(ctx, a, d)
 	if r != nil {
 		a.refuse(r)
 		writeRefusal(c, http.StatusForbidden, r.reason, r.msg)
 		return
 	}
+	// The slot admit took is this attempt's until dial takes it over.
+	held := true
+	defer func() {
+		if held {
+			p.releaseSlot()
+		}
+	}()
 	if _, err := io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
 		a.refuse(refuse(ReasonClientGone, "the client left before the tunnel to %s opened", a.target()))
 		return
 	}
-	_ = c.SetReadDeadline(time.Now().Add(p.cfg.RequestTimeout))
-	sni, raw, err := readClientHello(br)
+	// The ClientHello is due within the request's own time bound (set
+	// before the request was read): the undecided phase has one bound.
+	hello, raw, err := readClientHello(br)
 	if err != nil && len(raw) == 0 {
 		a.refuse(refuse(ReasonNotTLS, "the CONNECT tunnel to %s ended or timed out before a TLS ClientHello", a.target()))
 		return
@@ -145,11 +159,12 @@ func (p *Proxy) serveConnect(c net.Conn, br *bufio.Reader, req *http.Request) {
 		a.refuse(refuse(ReasonNotTLS, "the CONNECT tunnel to %s did not start with a TLS ClientHello: refused, tunnels carry TLS only", a.target()))
 		return
 	}
-	if r := checkSNI(d, sni); r != nil {
+	if r := checkSNI(d, hello); r != nil {
 		a.refuse(r)
 		_, _ = c.Write(alertUnrecognizedName)
 		return
 	}
+	held = false
 	up, r := p.dial(ctx, a, addrs)
 	if r != nil {
 		a.refuse(r)
@@ -211,7 +226,7 @@ func (p *Proxy) forward(c net.Conn, br *bufio.Reader, req *http.Request, hostHea
 		return fail(http.StatusBadRequest, refuse(ReasonBadRequest, "protocol upgrades over plain HTTP are not forwarded (use CONNECT)"))
 	}
 	ctx := p.ctx
-	addrs, r := p.resolve(ctx, a, d)
+	addrs, r := p.admit(ctx, a, d)
 	if r != nil {
 		return fail(http.StatusForbidden, r)
 	}
@@ -245,6 +260,16 @@ func (p *Proxy) forward(c net.Conn, br *bufio.Reader, req *http.Request, hostHea
 	for _, h := range hopHeaders {
 		if h != "Transfer-Encoding" {
 			req.Header.Del(h)
+		}
+	}
+	if strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
+		// The request is allowed and its server reached: the client may
+		// send its body now, and need not wait for the server's own 100.
+		req.Header.Del("Expect")
+		if req.ProtoAtLeast(1, 1) {
+			if _, err := io.WriteString(c, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
+				return a.endForward(err, "")
+			}
 		}
 	}
 	req.RequestURI = ""

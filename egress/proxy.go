@@ -55,12 +55,20 @@ type Proxy struct {
 	closing           atomic.Bool
 	bytesOut, bytesIn atomic.Int64
 
-	mu        sync.Mutex
-	closed    bool
-	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]*attempt // live connections; attempt nil while undecided
-	handlers  sync.WaitGroup
-	granted   int64 // connections allowed so far (max_connections)
+	mu         sync.Mutex
+	lookups    map[string]*lookupResult // names asked this run
+	maxLookups int
+	closed     bool
+	listeners  map[net.Listener]struct{}
+	conns      map[net.Conn]*attempt // live connections; attempt nil while undecided
+	handlers   sync.WaitGroup
+	// open bounds the client connections being served at once (decided
+	// or not): each costs a goroutine and a request buffer in the
+	// supervisor, outside the sandbox's memory limit. When it is full the
+	// proxy stops accepting, and the script's connects wait in its own
+	// listen backlog.
+	open    chan struct{}
+	granted int64 // connections allowed so far (max_connections)
 }
 
 // New checks cfg's rules and returns a proxy ready to Serve.
@@ -69,6 +77,7 @@ func New(cfg Config) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("egress: %w", err)
 	}
+	rules.withHostAddrs()
 	if cfg.Resolver == nil {
 		cfg.Resolver = net.DefaultResolver
 	}
@@ -82,12 +91,15 @@ func New(cfg Config) (*Proxy, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Proxy{
 		cfg: cfg, rules: rules, ctx: ctx, cancel: cancel,
-		connLimit: int64(n.MaxConnections),
-		out:       newBudget(int64(n.MaxBytesOut)),
-		in:        newBudget(int64(n.MaxBytesIn)),
-		life:      n.ConnectionTime.D(),
-		listeners: map[net.Listener]struct{}{},
-		conns:     map[net.Conn]*attempt{},
+		connLimit:  int64(n.MaxConnections),
+		out:        newBudget(int64(n.MaxBytesOut)),
+		in:         newBudget(int64(n.MaxBytesIn)),
+		life:       n.ConnectionTime.D(),
+		listeners:  map[net.Listener]struct{}{},
+		conns:      map[net.Conn]*attempt{},
+		lookups:    map[string]*lookupResult{},
+		maxLookups: max(4*n.MaxConnections, 64),
+		open:       make(chan struct{}, max(4*n.MaxConnections, 64)),
 	}, nil
 }
 
@@ -113,8 +125,14 @@ func (p *Proxy) Serve(l net.Listener) error {
 	}()
 	var backoff time.Duration
 	for {
+		select {
+		case p.open <- struct{}{}:
+		case <-p.ctx.Done():
+			return nil
+		}
 		c, err := l.Accept()
 		if err != nil {
+			<-p.open
 			if p.isClosed() {
 				return nil
 			}
@@ -127,6 +145,7 @@ func (p *Proxy) Serve(l net.Listener) error {
 		}
 		backoff = 0
 		if !p.track(c) {
+			<-p.open
 			c.Close()
 			return nil
 		}
@@ -202,6 +221,7 @@ func (p *Proxy) Stats() Stats {
 // handle serves one client connection: SOCKS5 when its first byte says
 // so, HTTP otherwise.
 func (p *Proxy) handle(c net.Conn) {
+	defer func() { <-p.open }()
 	defer p.handlers.Done()
 	defer p.untrack(c)
 	defer c.Close()

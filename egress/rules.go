@@ -2,6 +2,7 @@ package egress
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 
@@ -11,9 +12,14 @@ import (
 // Rules decide which destinations a run may reach, from the policy's
 // network section. Deny by default: empty lists allow nothing.
 type Rules struct {
-	domains *policy.DomainMatcher
-	cidrs   *policy.AddrMatcher
-	ports   policy.PortSet
+	domains  *policy.DomainMatcher
+	cidrs    *policy.AddrMatcher
+	prefixes []netip.Prefix
+	ports    policy.PortSet
+	// host are the supervisor host's own interface addresses: a public
+	// one reaches services bound to 0.0.0.0 from inside any firewall, so
+	// it counts as special.
+	host map[netip.Addr]bool
 }
 
 // NewRules builds the rules of n (domains, ports, cidrs).
@@ -30,7 +36,28 @@ func NewRules(n policy.Network) (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{domains: d, cidrs: c, ports: ps}, nil
+	r := &Rules{domains: d, cidrs: c, ports: ps, host: map[netip.Addr]bool{}}
+	for _, s := range n.CIDRs {
+		p, _ := policy.NormalizeCIDR(s) // checked by NewAddrMatcher
+		r.prefixes = append(r.prefixes, p)
+	}
+	return r, nil
+}
+
+// withHostAddrs adds the host's own interface addresses to the special
+// ones.
+func (r *Rules) withHostAddrs() {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok {
+				r.host[ip.Unmap()] = true
+			}
+		}
+	}
 }
 
 // destination is a host a client asked for, checked against the rules by
@@ -63,8 +90,8 @@ func (r *Rules) check(host string, port int) (destination, *refusal) {
 	if a, err := netip.ParseAddr(h); err == nil {
 		a = a.Unmap().WithZone("")
 		d := destination{host: a.String(), literal: a, port: port}
-		if !r.cidrs.Contains(a) {
-			return d, refuse(ReasonIPLiteral, "%s is an IP address outside network.cidrs", a)
+		if !r.cidrs.Contains(a) || !r.allowAddr(a) {
+			return d, refuse(ReasonIPLiteral, "%s is an IP address outside network.cidrs (%s)", a, r.className(a))
 		}
 		if !r.ports.Contains(port) {
 			return d, refuse(ReasonPort, "port %d is not in network.ports", port)
@@ -85,11 +112,47 @@ func (r *Rules) check(host string, port int) (destination, *refusal) {
 	return d, refuse(ReasonDomain, "%s is not in network.domains", name)
 }
 
-// allowAddr says whether a resolved address may be dialled: public ones
-// may; loopback, private, link-local, multicast, metadata, unspecified and
-// reserved ones only inside network.cidrs.
+// Special addresses (loopback, private, link-local, multicast, metadata,
+// reserved, the host's own) are allowed only by a CIDR entry at least
+// this narrow: 0.0.0.0/0 written for "any public address" must not open
+// the host's loopback or the metadata service.
+const (
+	minSpecialBits4 = policy.MinSpecialCIDRBits4 // 10.0.0.0/8, 127.0.0.0/8
+	minSpecialBits6 = policy.MinSpecialCIDRBits6 // fc00::/7
+)
+
+// allowAddr says whether an address may be dialled: a public one may; a
+// special one only inside a narrow enough network.cidrs entry; the
+// unspecified address (which reaches the host itself) never.
 func (r *Rules) allowAddr(a netip.Addr) bool {
-	return policy.Classify(a) == policy.ClassPublic || r.cidrs.Contains(a)
+	a = a.Unmap().WithZone("")
+	switch policy.Classify(a) {
+	case policy.ClassInvalid, policy.ClassUnspecified:
+		return false
+	case policy.ClassPublic:
+		if !r.host[a] {
+			return true
+		}
+	}
+	for _, p := range r.prefixes {
+		min := minSpecialBits6
+		if p.Addr().Is4() {
+			min = minSpecialBits4
+		}
+		if p.Bits() >= min && p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// className names a's kind for messages.
+func (r *Rules) className(a netip.Addr) string {
+	a = a.Unmap().WithZone("")
+	if r.host[a] {
+		return "an address of this host"
+	}
+	return string(policy.Classify(a))
 }
 
 // normalizeDest returns the form a destination host is compared in: an

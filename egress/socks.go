@@ -98,7 +98,7 @@ func (p *Proxy) serveSOCKS(c net.Conn, br *bufio.Reader) {
 		return
 	}
 	ctx := p.ctx
-	addrs, r := p.resolve(ctx, a, d)
+	addrs, r := p.admit(ctx, a, d)
 	if r != nil {
 		a.refuse(r)
 		code := byte(socksNotAllowed)
@@ -160,8 +160,8 @@ func socksInspect(br *bufio.Reader, a *attempt, d destination) func() ([]byte, b
 		// A TLS stream must open with a ClientHello naming the host;
 		// one that cannot be read as such (an alert first, a name
 		// crypto/tls refuses) is refused, never passed unchecked.
-		sni, raw, err := readClientHello(br)
-		r := checkSNI(d, sni)
+		hello, raw, err := readClientHello(br)
+		r := checkSNI(d, hello)
 		if err != nil {
 			r = refuse(ReasonNotTLS, "the SOCKS5 stream to %s starts like TLS but not with a readable ClientHello: refused", a.target())
 		}

@@ -93,8 +93,26 @@ const (
 
 var (
 	metadataAddrs = []netip.Addr{
-		netip.MustParseAddr("169.254.169.254"),
-		netip.MustParseAddr("fd00:ec2::254"),
+		netip.MustParseAddr("169.254.169.254"), // AWS, GCP, Azure IMDS, OpenStack, ...
+		netip.MustParseAddr("fd00:ec2::254"),   // AWS over IPv6
+		netip.MustParseAddr("168.63.129.16"),   // Azure WireServer
+		netip.MustParseAddr("192.0.0.192"),     // Oracle Cloud Classic
+	}
+	// reservedPrefixes are special-purpose ranges (RFC 6890 and later)
+	// that are not the public internet: IETF protocol assignments,
+	// documentation, benchmarking (also the "fake IP" range of local
+	// proxy tools), deprecated site-local, discard-only, SIIT, Teredo.
+	reservedPrefixes = []netip.Prefix{
+		netip.MustParsePrefix("192.0.0.0/24"),
+		netip.MustParsePrefix("192.0.2.0/24"),
+		netip.MustParsePrefix("198.18.0.0/15"),
+		netip.MustParsePrefix("198.51.100.0/24"),
+		netip.MustParsePrefix("203.0.113.0/24"),
+		netip.MustParsePrefix("2001:db8::/32"),
+		netip.MustParsePrefix("fec0::/10"),
+		netip.MustParsePrefix("100::/64"),
+		netip.MustParsePrefix("::ffff:0:0:0/96"),
+		netip.MustParsePrefix("2001::/32"),
 	}
 	sharedSpace = netip.MustParsePrefix("100.64.0.0/10")
 	thisNet     = netip.MustParsePrefix("0.0.0.0/8")
@@ -148,6 +166,11 @@ func Classify(a netip.Addr) AddrClass {
 		return ClassPrivate
 	case thisNet.Contains(a) || classE.Contains(a):
 		return ClassReserved
+	}
+	for _, p := range reservedPrefixes {
+		if p.Contains(a) {
+			return ClassReserved
+		}
 	}
 	return ClassPublic
 }

@@ -230,6 +230,8 @@ func TestWarnings(t *testing.T) {
 		"network: {mode: allowlist, domains: [a.example]}\n":    "network.ports is empty",
 		"network: {domains: [a.example]}\n":                     "ignored in mode none",
 		"network: {unsafe_host: true}\n":                        "no effect",
+		"network: {mode: allowlist, cidrs: [0.0.0.0/0]}\n":      "public addresses only",
+		"network: {mode: allowlist, cidrs: [\"::/0\"]}\n":       "public addresses only",
 		"limits: {memory: 64MiB, tmp: 128MiB}\n":                "count against the memory",
 		"analysis: {block: off}\n":                              "never blocks",
 		"audit: {enabled: false}\n":                             "not recorded",

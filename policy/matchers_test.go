@@ -256,6 +256,20 @@ func TestClassify(t *testing.T) {
 		"0.1.2.3":                ClassReserved,
 		"255.255.255.255":        ClassReserved,
 		"8.8.8.8":                ClassPublic,
+		"168.63.129.16":          ClassMetadata, // Azure WireServer
+		"192.0.0.192":            ClassMetadata, // Oracle Cloud Classic
+		"192.0.0.8":              ClassReserved,
+		"192.0.2.1":              ClassReserved, // documentation
+		"198.51.100.1":           ClassReserved,
+		"203.0.113.7":            ClassReserved,
+		"198.18.0.1":             ClassReserved, // benchmarking, fake-IP proxies
+		"198.19.255.255":         ClassReserved,
+		"198.20.0.1":             ClassPublic,
+		"2001:db8::1":            ClassReserved,
+		"fec0::1":                ClassReserved, // site-local
+		"100::1":                 ClassReserved, // discard-only
+		"::ffff:0:a00:1":         ClassReserved, // SIIT
+		"2001:0:4136:e378::1":    ClassReserved, // Teredo
 		"2606:4700::1111":        ClassPublic,
 	} {
 		if got := Classify(netip.MustParseAddr(a)); got != want {

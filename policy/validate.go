@@ -72,6 +72,7 @@ var checks = []check{
 var warnings = []check{
 	{"allowlist-allows-nothing", warnAllowlistEmpty},
 	{"network-lists-unused", warnNetworkUnused},
+	{"network-cidr-wide", warnWideCIDR},
 	{"tmp-counts-as-memory", warnTmpMemory},
 	{"filesystem-duplicates", warnFilesystemDuplicates},
 	{"analysis-off", warnAnalysisOff},
@@ -403,6 +404,30 @@ func warnNetworkUnused(c *checker) {
 	}
 	if n.UnsafeHost && n.Mode != NetworkHost {
 		c.warnf(fields("network.unsafe_host"), "unsafe_host has no effect unless mode is host")
+	}
+}
+
+// Special addresses (loopback, private, metadata, ...) are allowed by the
+// egress proxy only through a CIDR entry at least this narrow (IPv4,
+// IPv6): a wide entry allows public addresses only.
+const (
+	MinSpecialCIDRBits4 = 8
+	MinSpecialCIDRBits6 = 7
+)
+
+func warnWideCIDR(c *checker) {
+	for i, s := range c.p.Network.CIDRs {
+		p, err := NormalizeCIDR(s)
+		if err != nil {
+			continue // an error already
+		}
+		min := MinSpecialCIDRBits6
+		if p.Addr().Is4() {
+			min = MinSpecialCIDRBits4
+		}
+		if p.Bits() < min {
+			c.warnf(fields(indexPath("network.cidrs", i)), "%s is wider than /%d: it allows public addresses only, never loopback, private or cloud-metadata ones inside it (list those ranges narrowly, e.g. 10.0.0.0/8)", s, min)
+		}
 	}
 }
 
