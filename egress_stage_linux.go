@@ -18,16 +18,22 @@ import (
 	"github.com/cordonsec/cordon/policy"
 )
 
-// maxNetworkEvents bounds the network events kept for one run; the
-// summary event counts every attempt.
-const maxNetworkEvents = 256
+// maxRefusedEvents bounds the network-refused events kept for one run.
+// Allowed connections are always kept (there are at most
+// network.max_connections of them): a script cannot push its real
+// connections out of the record with a flood of refusals. The summary
+// event counts every attempt, refusals by reason.
+const maxRefusedEvents = 256
 
 // egressRun is the proxy of one run.
 type egressRun struct {
 	proxy  *egress.Proxy
 	served sync.WaitGroup
 	s      *supervisor
-	kept   int
+
+	mu       sync.Mutex
+	refused  int
+	byReason map[string]int
 }
 
 // proxyEnv are the proxy variables the script gets (they replace any of
@@ -62,7 +68,7 @@ func (p *Prepared) startEgress(s *supervisor) (*egressRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy socket: %w", err)
 	}
-	r := &egressRun{s: s}
+	r := &egressRun{s: s, byReason: map[string]int{}}
 	r.proxy, err = egress.New(egress.Config{
 		Network:  p.pol.Network,
 		Resolver: p.e.opts.Resolver,
@@ -94,19 +100,23 @@ func (r *egressRun) stop() {
 		Message: fmt.Sprintf("network: %d connection(s) allowed, %d refused; %d bytes out, %d in",
 			st.Allowed, st.Refused, st.BytesOut, st.BytesIn),
 		Detail: map[string]any{"allowed": st.Allowed, "refused": st.Refused,
-			"bytes_out": st.BytesOut, "bytes_in": st.BytesIn},
+			"bytes_out": st.BytesOut, "bytes_in": st.BytesIn, "refused_by_reason": r.byReason,
+			"refused_events_dropped": max(st.Refused-maxRefusedEvents, 0)},
 	})
 }
 
 // event turns one proxy attempt into a run event: network-connection when
 // allowed, network-refused when not.
 func (r *egressRun) event(ev egress.Event) {
-	r.s.mu.Lock()
-	r.kept++
-	n := r.kept
-	r.s.mu.Unlock()
-	if n > maxNetworkEvents {
-		return
+	if !ev.Allowed {
+		r.mu.Lock()
+		r.refused++
+		r.byReason[string(ev.Reason)]++
+		n := r.refused
+		r.mu.Unlock()
+		if n > maxRefusedEvents {
+			return
+		}
 	}
 	typ := "network-connection"
 	if !ev.Allowed {

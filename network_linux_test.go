@@ -80,3 +80,67 @@ except urllib.error.HTTPError as e:
 	res, err = prep.Run(context.Background(), Job{Source: []byte(src), Policy: p})
 	check("prepared", res, err)
 }
+
+// TestAllowlistEventsSurviveFlood: refusals are capped in the record, but
+// an allowed connection after a flood of them is still there, and the
+// summary counts every refusal by reason.
+func TestAllowlistEventsSurviveFlood(t *testing.T) {
+	needPython(t)
+	l, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "ok")
+	}))
+	srv.Listener = l
+	srv.Start()
+	defer srv.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	ex, err := NewExecutor(Options{Resolver: egress.StaticResolver{"api.test": {netip.MustParseAddr("127.0.0.2")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := testPolicy()
+	p.Network.Mode = policy.NetworkAllowlist
+	p.Network.Domains = []string{"api.test"}
+	p.Network.Ports = []int{port}
+	p.Network.CIDRs = []string{"127.0.0.2/32"}
+	const flood = maxRefusedEvents + 40
+	src := fmt.Sprintf(`
+import socket
+for i in range(%d):
+    s = socket.create_connection(("127.0.0.1", 3128))
+    s.sendall(b"GET http://nope.test/ HTTP/1.1\r\nHost: nope.test\r\n\r\n")
+    while s.recv(4096): pass
+    s.close()
+import urllib.request
+print(urllib.request.urlopen("http://api.test:%d/", timeout=5).read().decode())
+`, flood, port)
+	res, err := ex.Run(context.Background(), Job{Source: []byte(src), Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusOK || res.Stdout != "ok\n" {
+		t.Fatalf("%s %q %q", res.Status, res.Stdout, res.Stderr)
+	}
+	var refused, allowed int
+	var summary Event
+	for _, ev := range res.Events {
+		switch ev.Type {
+		case "network-refused":
+			refused++
+		case "network-connection":
+			allowed++
+		case "network-summary":
+			summary = ev
+		}
+	}
+	if refused != maxRefusedEvents || allowed != 1 {
+		t.Errorf("%d refused and %d allowed events kept, want %d and 1", refused, allowed, maxRefusedEvents)
+	}
+	by, _ := summary.Detail["refused_by_reason"].(map[string]int)
+	if summary.Detail["refused"] != flood || by["domain-not-allowed"] != flood {
+		t.Errorf("summary %v, want %d refusals by domain-not-allowed", summary.Detail, flood)
+	}
+}
