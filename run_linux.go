@@ -160,7 +160,9 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	if pol.Network.Mode == policy.NetworkAllowlist {
 		var err error
 		if egr, err = p.startEgress(s); err != nil {
-			return internalError(p.id, p.layers, "layer network failed: egress proxy: %v", err), nil
+			r := internalError(p.id, p.layers, "layer network failed: egress proxy: %v", err)
+			p.endAudit(ctx, &r)
+			return r, nil
 		}
 		task.Env = withProxyEnv(task.Env)
 	}
@@ -186,6 +188,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		}
 		r := internalError(p.id, p.layers, "%s", msg)
 		r.Events = res.Events
+		p.endAudit(ctx, &r)
 		return r, nil
 	}
 	for _, l := range []policy.Layer{policy.LayerCgroupNS, policy.LayerNoNewPrivs, policy.LayerCaps,
@@ -407,5 +410,16 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, r
 		res.Status = StatusExitNonzero
 	default:
 		res.Status = StatusOK
+	}
+}
+
+// endAudit writes the end record of a run that failed after its start
+// record (a start record is never left without its end); a failure to
+// write it becomes an event.
+func (p *Prepared) endAudit(ctx context.Context, res *Result) {
+	if st := p.e.stages.auditEnd; st != nil {
+		if err := st(ctx, res); err != nil {
+			res.Events = append(res.Events, Event{Type: "audit-failed", Message: fmt.Sprintf("end record: %v", err)})
+		}
 	}
 }
