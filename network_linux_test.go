@@ -22,28 +22,9 @@ import (
 // the proxy's socket waits in the prepared sandbox until hand-over).
 func TestAllowlistSmoke(t *testing.T) {
 	needPython(t)
-	l, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ex, p, port := allowlistRig(t, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hello from %s", r.Host)
-	}))
-	srv.Listener = l
-	srv.Start()
-	defer srv.Close()
-	port := l.Addr().(*net.TCPAddr).Port
-	ex, err := NewExecutor(Options{Resolver: egress.StaticResolver{
-		"api.test": {netip.MustParseAddr("127.0.0.2")},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := testPolicy()
-	p.Network.Mode = policy.NetworkAllowlist
-	p.Network.Domains = []string{"api.test"}
-	p.Network.Ports = []int{port}
-	p.Network.CIDRs = []string{"127.0.0.2/32"}
+	})
 	src := fmt.Sprintf(`
 import urllib.request, urllib.error
 print(urllib.request.urlopen("http://api.test:%d/x", timeout=5).read().decode())
@@ -90,26 +71,9 @@ except urllib.error.HTTPError as e:
 // summary counts every refusal by reason.
 func TestAllowlistEventsSurviveFlood(t *testing.T) {
 	needPython(t)
-	l, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ex, p, port := allowlistRig(t, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "ok")
-	}))
-	srv.Listener = l
-	srv.Start()
-	defer srv.Close()
-	port := l.Addr().(*net.TCPAddr).Port
-	ex, err := NewExecutor(Options{Resolver: egress.StaticResolver{"api.test": {netip.MustParseAddr("127.0.0.2")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := testPolicy()
-	p.Network.Mode = policy.NetworkAllowlist
-	p.Network.Domains = []string{"api.test"}
-	p.Network.Ports = []int{port}
-	p.Network.CIDRs = []string{"127.0.0.2/32"}
+	})
 	const flood = maxRefusedEvents + 40
 	src := fmt.Sprintf(`
 import socket
@@ -147,4 +111,30 @@ print(urllib.request.urlopen("http://api.test:%d/", timeout=5).read().decode())
 	if summary.Detail["refused"] != flood || by["domain-not-allowed"] != flood {
 		t.Errorf("summary %v, want %d refusals by domain-not-allowed", summary.Detail, flood)
 	}
+}
+
+// allowlistRig serves h on 127.0.0.2 and returns an executor that
+// resolves api.test there and a policy of mode allowlist allowing exactly
+// api.test on that port.
+func allowlistRig(t *testing.T, h http.HandlerFunc) (*Executor, *policy.Policy, int) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	port := l.Addr().(*net.TCPAddr).Port
+	ex, err := NewExecutor(Options{Resolver: egress.StaticResolver{"api.test": {netip.MustParseAddr("127.0.0.2")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := testPolicy()
+	p.Network.Mode = policy.NetworkAllowlist
+	p.Network.Domains = []string{"api.test"}
+	p.Network.Ports = []int{port}
+	p.Network.CIDRs = []string{"127.0.0.2/32"}
+	return ex, p, port
 }

@@ -45,7 +45,7 @@ func (a *attempt) refuse(r *refusal) {
 		return
 	}
 	a.reported = true
-	if a.p.closing.Load() && (r.reason == ReasonBadRequest || r.reason == ReasonNotTLS || r.reason == ReasonClientGone) {
+	if a.p.closed.Load() && (r.reason == ReasonBadRequest || r.reason == ReasonNotTLS || r.reason == ReasonClientGone) {
 		// Undecided when the run ended: the read failed because Close
 		// closed the connection, not because of the client.
 		r = refuse(ReasonClosed, "the run ended before the request to the proxy was complete")
@@ -81,11 +81,10 @@ func (a *attempt) finish() {
 }
 
 var cutText = map[Reason]string{
-	ReasonBytesOut:    "network.max_bytes_out reached",
-	ReasonBytesIn:     "network.max_bytes_in reached",
-	ReasonTime:        "network.connection_time reached",
-	ReasonClosed:      "the run ended",
-	ReasonSNIMismatch: "the TLS server name differs from the requested host",
+	ReasonBytesOut: "network.max_bytes_out reached",
+	ReasonBytesIn:  "network.max_bytes_in reached",
+	ReasonTime:     "network.connection_time reached",
+	ReasonClosed:   "the run ended",
 }
 
 func (a *attempt) target() string {
@@ -244,6 +243,18 @@ func (p *Proxy) releaseSlot() {
 	p.mu.Unlock()
 }
 
+// setLife bounds both connections by network.connection_time from the
+// request, replacing the request's own read bound.
+func (a *attempt) setLife(client, upstream net.Conn) {
+	if a.p.life <= 0 {
+		_ = client.SetDeadline(time.Time{})
+		return
+	}
+	dl := a.start.Add(a.p.life)
+	_ = client.SetDeadline(dl)
+	_ = upstream.SetDeadline(dl)
+}
+
 // relay copies between client and upstream both ways until both ends
 // are done, a limit cuts the connection, or the proxy closes; pending
 // are bytes already read from the client, sent first, and inspect (when
@@ -252,13 +263,7 @@ func (p *Proxy) releaseSlot() {
 // from the request.
 func (a *attempt) relay(client, upstream net.Conn, pending []byte, inspect func() ([]byte, bool)) {
 	p := a.p
-	if p.life > 0 {
-		dl := a.start.Add(p.life)
-		_ = client.SetDeadline(dl)
-		_ = upstream.SetDeadline(dl)
-	} else {
-		_ = client.SetDeadline(time.Time{})
-	}
+	a.setLife(client, upstream)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {

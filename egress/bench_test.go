@@ -22,17 +22,11 @@ package egress
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/netip"
@@ -68,55 +62,6 @@ const (
 	cmdEcho = 'E'
 )
 
-var benchCert struct {
-	once  sync.Once
-	cert  tls.Certificate
-	roots *x509.CertPool
-	err   error
-}
-
-// benchCertificate returns a self-signed ECDSA certificate for bench.test
-// (made once per test binary) and a pool that trusts it.
-func benchCertificate(tb testing.TB) (tls.Certificate, *x509.CertPool) {
-	tb.Helper()
-	c := &benchCert
-	c.once.Do(func() {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			c.err = err
-			return
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber:          big.NewInt(1),
-			Subject:               pkix.Name{CommonName: benchHost},
-			DNSNames:              []string{benchHost},
-			NotBefore:             time.Now().Add(-time.Hour),
-			NotAfter:              time.Now().Add(24 * time.Hour),
-			IsCA:                  true,
-			BasicConstraintsValid: true,
-			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-			ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			c.err = err
-			return
-		}
-		leaf, err := x509.ParseCertificate(der)
-		if err != nil {
-			c.err = err
-			return
-		}
-		c.cert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
-		c.roots = x509.NewCertPool()
-		c.roots.AddCert(leaf)
-	})
-	if c.err != nil {
-		tb.Fatalf("bench certificate: %v", c.err)
-	}
-	return c.cert, c.roots
-}
-
 // benchRig is one set of servers on 127.0.0.2 and one proxy on
 // 127.0.0.1, torn down at the end of the benchmark or test.
 type benchRig struct {
@@ -135,7 +80,7 @@ type benchRig struct {
 // production path: budgeted splicing in chunks.
 func newBenchRig(tb testing.TB, maxConns int) *benchRig {
 	tb.Helper()
-	cert, roots := benchCertificate(tb)
+	cert, roots := testCertificate(tb) // names bench.test too
 	r := &benchRig{clientTLS: &tls.Config{ServerName: benchHost, RootCAs: roots}}
 
 	var servers sync.WaitGroup
@@ -148,7 +93,9 @@ func newBenchRig(tb testing.TB, maxConns int) *benchRig {
 		}
 		return l
 	}
-	serveStream := func(l net.Listener) {
+	// serve accepts on l until it closes, handing each connection to h
+	// and keeping it in live while h runs.
+	serve := func(l net.Listener, h func(net.Conn)) {
 		servers.Add(1)
 		go func() {
 			defer servers.Done()
@@ -163,7 +110,7 @@ func newBenchRig(tb testing.TB, maxConns int) *benchRig {
 				servers.Add(1)
 				go func() {
 					defer servers.Done()
-					streamServer(c)
+					h(c)
 					mu.Lock()
 					delete(live, c)
 					mu.Unlock()
@@ -177,8 +124,8 @@ func newBenchRig(tb testing.TB, maxConns int) *benchRig {
 	r.tcpPort = tcpL.Addr().(*net.TCPAddr).Port
 	r.tlsPort = tlsL.Addr().(*net.TCPAddr).Port
 	r.httpPort = httpL.Addr().(*net.TCPAddr).Port
-	serveStream(tcpL)
-	serveStream(tlsL)
+	serve(tcpL, streamServer)
+	serve(tlsL, streamServer)
 	r.relays = map[int]string{}
 	var relayLs []net.Listener
 	for _, port := range []int{r.tcpPort, r.tlsPort} {
@@ -188,27 +135,7 @@ func newBenchRig(tb testing.TB, maxConns int) *benchRig {
 		}
 		r.relays[port] = l.Addr().String()
 		target := net.JoinHostPort(benchServer, strconv.Itoa(port))
-		servers.Add(1)
-		go func() {
-			defer servers.Done()
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				mu.Lock()
-				live[c] = struct{}{}
-				mu.Unlock()
-				servers.Add(1)
-				go func() {
-					defer servers.Done()
-					bareRelay(c, target)
-					mu.Lock()
-					delete(live, c)
-					mu.Unlock()
-				}()
-			}
-		}()
+		serve(l, func(c net.Conn) { bareRelay(c, target) })
 		relayLs = append(relayLs, l)
 	}
 	hs := &http.Server{

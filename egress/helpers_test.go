@@ -111,8 +111,8 @@ func (g *guardDialer) Dials() []string {
 	return slices.Clone(g.dials)
 }
 
-// testPKI is one self-signed certificate naming every test domain and
-// 127.0.0.2, and a pool that trusts it.
+// testPKI is one self-signed certificate naming every test domain (the
+// benchmarks' bench.test too) and 127.0.0.2, and a pool that trusts it.
 var testPKI struct {
 	once sync.Once
 	cert tls.Certificate
@@ -133,7 +133,7 @@ func testCertificate(t testing.TB) (tls.Certificate, *x509.CertPool) {
 		tmpl := &x509.Certificate{
 			SerialNumber:          big.NewInt(2),
 			Subject:               pkix.Name{CommonName: "cordon egress test"},
-			DNSNames:              []string{"api.test", "other.test", "wild.test", "*.wild.test", "a.b.wild.test", "mixed.test", "public.test"},
+			DNSNames:              []string{"api.test", "other.test", "wild.test", "*.wild.test", "a.b.wild.test", "mixed.test", "public.test", benchHost},
 			IPAddresses:           []net.IP{net.ParseIP(serverIP)},
 			NotBefore:             time.Now().Add(-time.Hour),
 			NotAfter:              time.Now().Add(24 * time.Hour),

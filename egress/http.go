@@ -172,8 +172,6 @@ func (p *Proxy) serveConnect(c net.Conn, br *bufio.Reader, req *http.Request) {
 	}
 	defer up.Close()
 	if !p.register(c, a, up) {
-		a.cut(ReasonClosed)
-		a.finish()
 		return
 	}
 	a.relay(c, up, append(raw, drain(br)...), nil)
@@ -189,8 +187,23 @@ func drain(br *bufio.Reader) []byte {
 }
 
 // hopHeaders are meant for the proxy, not the server (RFC 9110 7.6.1).
+// Transfer-Encoding is one too, but net/http keeps it out of Header and
+// frames each message itself.
 var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
-	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+	"Proxy-Authorization", "Te", "Trailer", "Upgrade"}
+
+// dropHopHeaders removes the hop-by-hop headers from h, those the
+// Connection header names included.
+func dropHopHeaders(h http.Header) {
+	for _, name := range strings.Split(h.Get("Connection"), ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			h.Del(name)
+		}
+	}
+	for _, name := range hopHeaders {
+		h.Del(name)
+	}
+}
 
 // forward sends one plain-HTTP request on its own upstream connection and
 // its response back; it reports whether the client connection may carry
@@ -240,28 +253,11 @@ func (p *Proxy) forward(c net.Conn, br *bufio.Reader, req *http.Request, hostHea
 	}
 	defer up.Close()
 	if !p.register(c, a, up) {
-		a.cut(ReasonClosed)
-		a.finish()
 		return false
 	}
-	if p.life > 0 {
-		dl := a.start.Add(p.life)
-		_ = c.SetDeadline(dl)
-		_ = up.SetDeadline(dl)
-	} else {
-		_ = c.SetDeadline(time.Time{})
-	}
+	a.setLife(c, up)
 	keep := !req.Close
-	for _, h := range strings.Split(req.Header.Get("Connection"), ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			req.Header.Del(h)
-		}
-	}
-	for _, h := range hopHeaders {
-		if h != "Transfer-Encoding" {
-			req.Header.Del(h)
-		}
-	}
+	dropHopHeaders(req.Header)
 	if strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
 		// The request is allowed and its server reached: the client may
 		// send its body now, and need not wait for the server's own 100.
@@ -307,16 +303,7 @@ func (p *Proxy) forward(c net.Conn, br *bufio.Reader, req *http.Request, hostHea
 		return a.endForward(errors.New("unexpected 101"), "")
 	}
 	defer resp.Body.Close()
-	for _, h := range strings.Split(resp.Header.Get("Connection"), ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			resp.Header.Del(h)
-		}
-	}
-	for _, h := range hopHeaders {
-		if h != "Transfer-Encoding" {
-			resp.Header.Del(h)
-		}
-	}
+	dropHopHeaders(resp.Header)
 	if resp.ContentLength < 0 && len(resp.TransferEncoding) == 0 && req.Method != http.MethodHead {
 		keep = false // the body ends when the server closes
 	}

@@ -51,14 +51,15 @@ type Proxy struct {
 	out, in   *budget
 	life      time.Duration
 
-	allowed, refused  atomic.Int64
-	closing           atomic.Bool
+	allowed, refused atomic.Int64
+	// closed is set once, by Close, under mu: readers holding mu see it
+	// in step with the connection table.
+	closed            atomic.Bool
 	bytesOut, bytesIn atomic.Int64
 
 	mu         sync.Mutex
 	lookups    map[string]*lookupResult // names asked this run
 	maxLookups int
-	closed     bool
 	listeners  map[net.Listener]struct{}
 	conns      map[net.Conn]*attempt // live connections; attempt nil while undecided
 	handlers   sync.WaitGroup
@@ -110,7 +111,7 @@ var ErrClosed = errors.New("egress: proxy closed")
 // other accept error ends it with that error. Serve closes l.
 func (p *Proxy) Serve(l net.Listener) error {
 	p.mu.Lock()
-	if p.closed {
+	if p.closed.Load() {
 		p.mu.Unlock()
 		l.Close()
 		return ErrClosed
@@ -133,7 +134,7 @@ func (p *Proxy) Serve(l net.Listener) error {
 		c, err := l.Accept()
 		if err != nil {
 			<-p.open
-			if p.isClosed() {
+			if p.closed.Load() {
 				return nil
 			}
 			if temporary(err) {
@@ -164,7 +165,7 @@ func temporary(err error) bool {
 func (p *Proxy) track(c net.Conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed.Load() {
 		return false
 	}
 	p.conns[c] = nil
@@ -178,23 +179,15 @@ func (p *Proxy) untrack(c net.Conn) {
 	p.mu.Unlock()
 }
 
-func (p *Proxy) isClosed() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.closed
-}
-
 // Close stops accepting, cuts every live connection (their events say
 // proxy-closed) and waits until every handler has ended and reported.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
-	if p.closed {
+	if p.closed.Swap(true) {
 		p.mu.Unlock()
 		p.handlers.Wait()
 		return nil
 	}
-	p.closed = true
-	p.closing.Store(true)
 	p.cancel()
 	for l := range p.listeners {
 		l.Close()
@@ -261,16 +254,22 @@ func (p *Proxy) connectionSlot() bool {
 }
 
 // register ties a decided attempt and its upstream connection to the
-// client connection, so Close can cut both; false when already closed.
+// client connection, so Close can cut both. When the proxy is already
+// closed it reports the attempt cut (proxy-closed) and returns false.
 func (p *Proxy) register(client net.Conn, a *attempt, upstream net.Conn) bool {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return false
+	closed := p.closed.Load()
+	if !closed {
+		p.conns[client] = a
+		a.upstream = upstream
 	}
-	p.conns[client] = a
-	a.upstream = upstream
-	return true
+	p.mu.Unlock()
+	if closed {
+		a.upstream = upstream
+		a.cut(ReasonClosed)
+		a.finish()
+	}
+	return !closed
 }
 
 // emit reports a finished attempt.

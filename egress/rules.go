@@ -74,8 +74,6 @@ type refusal struct {
 	msg    string
 }
 
-func (r *refusal) Error() string { return r.msg }
-
 func refuse(reason Reason, format string, a ...any) *refusal {
 	return &refusal{reason: reason, msg: fmt.Sprintf(format, a...)}
 }

@@ -92,36 +92,21 @@ func (p *Proxy) serveSOCKS(c net.Conn, br *bufio.Reader) {
 	}
 	d, r := p.rules.check(host, port)
 	a.ev.Host, a.ev.Port = d.host, port
-	if r != nil {
-		a.refuse(r)
-		socksReply(c, socksNotAllowed)
-		return
+	var addrs []netip.AddrPort
+	var up net.Conn
+	if r == nil {
+		addrs, r = p.admit(p.ctx, a, d)
 	}
-	ctx := p.ctx
-	addrs, r := p.admit(ctx, a, d)
-	if r != nil {
-		a.refuse(r)
-		code := byte(socksNotAllowed)
-		if r.reason == ReasonResolve {
-			code = socksHostUnreach
-		}
-		socksReply(c, code)
-		return
+	if r == nil {
+		up, r = p.dial(p.ctx, a, addrs)
 	}
-	up, r := p.dial(ctx, a, addrs)
 	if r != nil {
 		a.refuse(r)
-		code := byte(socksRefused)
-		if r.reason == ReasonConnLimit {
-			code = socksNotAllowed
-		}
-		socksReply(c, code)
+		socksReply(c, socksCode(r.reason))
 		return
 	}
 	defer up.Close()
 	if !p.register(c, a, up) {
-		a.cut(ReasonClosed)
-		a.finish()
 		return
 	}
 	if err := socksReply(c, socksOK); err != nil {
@@ -207,6 +192,17 @@ func readSOCKSAddr(r io.Reader, atyp byte) (string, error) {
 		return string(b), nil
 	}
 	return "", errAddrType
+}
+
+// socksCode is the reply to a refused CONNECT.
+func socksCode(r Reason) byte {
+	switch r {
+	case ReasonResolve:
+		return socksHostUnreach
+	case ReasonDial:
+		return socksRefused
+	}
+	return socksNotAllowed // the rules or a run limit
 }
 
 // socksReply answers a request; the bound address is not told (zeros).

@@ -167,7 +167,9 @@ func chownTo(t *testing.T, m mode, p string) {
 
 // spec is one invocation of `cordon run`.
 type spec struct {
-	script  string            // file name under testdata/attacks
+	script  string            // file name under testdata/attacks (or of source)
+	source  string            // the script's text, instead of testdata/attacks
+	flags   []string          // more cordon run flags (--resolve ...)
 	args    []string          // after the token, which is always argv[1]
 	limits  map[string]string // policy limits, YAML values
 	degrade []string          // extra allow_degraded layers
@@ -181,6 +183,9 @@ type spec struct {
 	tty *os.File
 	// during runs while cordon does, with a channel closed when it exits.
 	during func(done <-chan struct{})
+	// extra are open files cordon inherits as fds 3, 4, ... (as from a
+	// careless parent that did not set close-on-exec).
+	extra []*os.File
 }
 
 // outcome is what one run gave.
@@ -305,9 +310,12 @@ func cordonEnv(m mode, d *runDir) []string {
 // and nothing of the run is left on the host.
 func run(t *testing.T, m mode, d *runDir, s spec) *outcome {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join("testdata", "attacks", s.script))
-	if err != nil {
-		t.Fatal(err)
+	src := []byte(s.source)
+	if s.source == "" {
+		var err error
+		if src, err = os.ReadFile(filepath.Join("testdata", "attacks", s.script)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	script := filepath.Join(d.cwd, s.script)
 	if err := os.WriteFile(script, src, 0o600); err != nil {
@@ -327,6 +335,7 @@ func run(t *testing.T, m mode, d *runDir, s spec) *outcome {
 	for _, f := range s.files {
 		args = append(args, "--file", f)
 	}
+	args = append(args, s.flags...)
 	args = append(args, s.script, "--", d.token)
 	args = append(args, s.args...)
 
@@ -340,6 +349,7 @@ func run(t *testing.T, m mode, d *runDir, s spec) *outcome {
 	cmd.Dir = d.cwd
 	cmd.Env = append(cordonEnv(m, d), s.env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: m.cred()}
+	cmd.ExtraFiles = s.extra
 	var stdout, stderr bytes.Buffer
 	if s.tty != nil {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = s.tty, s.tty, s.tty

@@ -13,30 +13,24 @@ package escape
 // unreachable.
 
 import (
-	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -63,63 +57,12 @@ func netPolicy(m mode, network string) string {
 	return s.policyYAML(m) + network
 }
 
-// runNet runs cordon on ns in d, as run does for the attack scripts, and
+// runNet runs cordon on ns in d with the shared harness (run) and
 // decodes its --json Result.
 func runNet(t *testing.T, m mode, d *runDir, ns netSpec) *outcome {
 	t.Helper()
-	name := "net_" + d.token + ".py"
-	script := filepath.Join(d.cwd, name)
-	if err := os.WriteFile(script, []byte(ns.source), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	chownTo(t, m, script)
-	pol := filepath.Join(d.root, "policy-"+newToken()+".yaml")
-	if err := os.WriteFile(pol, []byte(ns.policy), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	chownTo(t, m, pol)
-	args := append([]string{"run", "--policy", pol, "--json"}, ns.flags...)
-	args = append(args, name, "--", d.token)
-	args = append(args, ns.args...)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, suite.bin, args...)
-	cmd.Dir = d.cwd
-	cmd.Env = cordonEnv(m, d)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: m.cred()}
-	cmd.ExtraFiles = ns.extra
-	var stdout, stderr bytes.Buffer
-	cmd.Stdin = strings.NewReader("")
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := startChild(cmd); err != nil {
-		t.Fatalf("starting cordon: %v", err)
-	}
-	werr := cmd.Wait()
-	forgetChild(cmd.Process.Pid)
-	o := &outcome{stdout: stdout.String(), stderr: stderr.String(), wall: time.Since(start), pid: cmd.Process.Pid, dir: d}
-	if ctx.Err() != nil {
-		t.Fatalf("cordon did not return within 60s (killed by the test); stderr:\n%s", clip(o.stderr, 4000))
-	}
-	var ee *exec.ExitError
-	switch {
-	case werr == nil:
-	case errors.As(werr, &ee):
-		o.exit = ee.ExitCode()
-	default:
-		t.Fatalf("cordon: %v", werr)
-	}
-	t.Cleanup(func() { checkNoLeftovers(t, d, o) })
-	if ns.noJSON {
-		return o
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &o.res); err != nil {
-		t.Fatalf("cordon run --json did not print a Result (exit %d): %v\nstdout: %q\nstderr: %s",
-			o.exit, err, clip(o.stdout, 2000), clip(o.stderr, 4000))
-	}
-	checkResultShape(t, o)
-	return o
+	return run(t, m, d, spec{script: "net_" + d.token + ".py", source: ns.source, policy: ns.policy,
+		flags: ns.flags, args: ns.args, noJSON: ns.noJSON, extra: ns.extra})
 }
 
 // escaped fails t for every "ESCAPED" line of the script and checks it
