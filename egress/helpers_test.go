@@ -15,17 +15,11 @@ package egress
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -39,6 +33,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cordonsec/cordon/internal/testpki"
 	"github.com/cordonsec/cordon/policy"
 )
 
@@ -111,8 +106,9 @@ func (g *guardDialer) Dials() []string {
 	return slices.Clone(g.dials)
 }
 
-// testPKI is one self-signed certificate naming every test domain (the
-// benchmarks' bench.test too) and 127.0.0.2, and a pool that trusts it.
+// testPKI is one server certificate naming every test domain (the
+// benchmarks' bench.test too) and 127.0.0.2, and a pool trusting its CA
+// (pem: the CA, for Python's cafile).
 var testPKI struct {
 	once sync.Once
 	cert tls.Certificate
@@ -125,37 +121,10 @@ func testCertificate(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	c := &testPKI
 	c.once.Do(func() {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			c.err = err
-			return
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber:          big.NewInt(2),
-			Subject:               pkix.Name{CommonName: "cordon egress test"},
-			DNSNames:              []string{"api.test", "other.test", "wild.test", "*.wild.test", "a.b.wild.test", "mixed.test", "public.test", benchHost},
-			IPAddresses:           []net.IP{net.ParseIP(serverIP)},
-			NotBefore:             time.Now().Add(-time.Hour),
-			NotAfter:              time.Now().Add(24 * time.Hour),
-			IsCA:                  true,
-			BasicConstraintsValid: true,
-			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-			ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			c.err = err
-			return
-		}
-		leaf, err := x509.ParseCertificate(der)
-		if err != nil {
-			c.err = err
-			return
-		}
-		c.cert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+		c.cert, c.pem, c.err = testpki.Server([]string{"api.test", "other.test", "wild.test", "*.wild.test",
+			"a.b.wild.test", "mixed.test", "public.test", benchHost}, net.ParseIP(serverIP))
 		c.pool = x509.NewCertPool()
-		c.pool.AddCert(leaf)
-		c.pem = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+		c.pool.AppendCertsFromPEM(c.pem)
 	})
 	if c.err != nil {
 		t.Fatalf("test certificate: %v", c.err)
