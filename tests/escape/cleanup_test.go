@@ -5,34 +5,87 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// hostTrace is what of the project is visible on the host outside any run
-// dir: cgroup dirs, temp entries and mounts whose names say cordon.
+// hostTrace is what of one test's own runs is visible on the host outside
+// its run dir: cgroup dirs, temp entries and mounts. It is scoped to what the
+// test itself started — the cordon processes it spawned (their pids name the
+// cgroups they create), their run ids, its token and its run dir — so another
+// cordon running on the same host (another test binary, another user) is
+// never mistaken for a leftover of this one.
 type hostTrace map[string]bool
 
-func traceHost() hostTrace {
+// runTrace names what belongs to one test's runs.
+type runTrace struct {
+	d    *runDir
+	pids []int    // cordon processes the test started
+	ids  []string // run ids they reported
+}
+
+func (rt *runTrace) add(o *outcome) {
+	rt.pids = append(rt.pids, o.pid)
+	if o.res.ID != "" {
+		rt.ids = append(rt.ids, o.res.ID)
+	}
+}
+
+func (rt *runTrace) trace() hostTrace {
 	tr := hostTrace{}
-	for p := range cgroupDirs("cordon") {
+	for p := range ownCgroups(rt.pids, rt.ids) {
 		tr["cgroup "+p] = true
 	}
+	// cordon's temp dirs go to the invoker's TMPDIR, which is the run
+	// dir's own; anything there after the run is a leftover.
+	if ents, err := os.ReadDir(rt.d.tmp); err == nil {
+		for _, e := range ents {
+			tr["temp "+filepath.Join(rt.d.tmp, e.Name())] = true
+		}
+	}
+	// Elsewhere only names that carry this test's token or run ids are its.
+	marks := append([]string{rt.d.token}, rt.ids...)
 	for _, dir := range []string{os.TempDir(), "/tmp", "/dev/shm", "/run"} {
 		ents, _ := os.ReadDir(dir)
 		for _, e := range ents {
 			p := filepath.Join(dir, e.Name())
-			if strings.Contains(strings.ToLower(e.Name()), "cordon") && !strings.HasPrefix(suite.base, p) {
-				tr["temp "+p] = true
+			for _, mk := range marks {
+				if strings.Contains(e.Name(), mk) && !strings.HasPrefix(rt.d.root, p) {
+					tr["temp "+p] = true
+				}
 			}
 		}
 	}
-	for _, l := range mountLines("cordon") {
+	for _, l := range mountLines(append([]string{rt.d.root}, marks...)...) {
 		tr["mount "+l] = true
 	}
 	return tr
+}
+
+// ownCgroups lists the cgroup dirs a cordon process among pids created (the
+// project names a run's group <pid>-<start>-run-<id> under its parent
+// "cordon"), or whose name carries one of ids.
+func ownCgroups(pids []int, ids []string) map[string]bool {
+	out := map[string]bool{}
+	for _, root := range cgroupRoots() {
+		walkDirs(root, 6, func(p string) {
+			base := filepath.Base(p)
+			for _, pid := range pids {
+				if filepath.Base(filepath.Dir(p)) == "cordon" && strings.HasPrefix(base, strconv.Itoa(pid)+"-") {
+					out[p] = true
+				}
+			}
+			for _, id := range ids {
+				if strings.Contains(base, id) {
+					out[p] = true
+				}
+			}
+		})
+	}
+	return out
 }
 
 // newSince lists what tr has that before had not.
@@ -47,12 +100,12 @@ func (tr hostTrace) newSince(before hostTrace) []string {
 	return out
 }
 
-// awaitClean polls until nothing new since before is left (cleanup may
-// finish a moment after cordon exits), up to d.
-func awaitClean(before hostTrace, d time.Duration) []string {
+// awaitClean polls until nothing of rt's runs is left (cleanup may finish
+// a moment after cordon exits), up to d.
+func (rt *runTrace) awaitClean(d time.Duration) []string {
 	deadline := time.Now().Add(d)
 	for {
-		left := traceHost().newSince(before)
+		left := rt.trace().newSince(nil)
 		if len(left) == 0 || time.Now().After(deadline) {
 			return left
 		}
@@ -79,13 +132,13 @@ func TestNothingLeftBehind(t *testing.T) {
 			needMode(t, m)
 			for _, k := range kinds {
 				t.Run(k.name, func(t *testing.T) {
-					before := traceHost()
 					d := newRunDir(t, m)
 					o := run(t, m, d, k.s)
 					t.Logf("status %s", o.res.Status)
-					if left := awaitClean(before, 2*time.Second); len(left) > 0 {
-						t.Errorf("leftover after a %s run (if another cordon ran on this host meanwhile, it may be its):\n%s",
-							k.name, strings.Join(left, "\n"))
+					rt := &runTrace{d: d}
+					rt.add(o)
+					if left := rt.awaitClean(2 * time.Second); len(left) > 0 {
+						t.Errorf("leftover after a %s run:\n%s", k.name, strings.Join(left, "\n"))
 					}
 				})
 			}
@@ -100,8 +153,8 @@ func TestSupervisorKilled(t *testing.T) {
 	for _, m := range bothModes() {
 		t.Run(m.name, func(t *testing.T) {
 			needMode(t, m)
-			before := traceHost()
 			d := newRunDir(t, m)
+			rt := &runTrace{d: d}
 			src, err := os.ReadFile("testdata/attacks/sleep_tree.py")
 			if err != nil {
 				t.Fatal(err)
@@ -133,6 +186,7 @@ func TestSupervisorKilled(t *testing.T) {
 			}
 			<-exited
 			forgetChild(cmd.Process.Pid)
+			rt.pids = append(rt.pids, cmd.Process.Pid)
 			if t.Failed() {
 				t.Fatalf("the tree never started; cordon stderr: %s", stderr.String())
 			}
@@ -144,13 +198,14 @@ func TestSupervisorKilled(t *testing.T) {
 				t.Errorf("a sandbox process was re-parented instead of dying with its supervisor: %s", p)
 				killLeftover(p)
 			}
-			stale := traceHost().newSince(before)
+			stale := rt.trace().newSince(nil)
 			t.Logf("left by the killed run (to be cleaned by the next): %v", stale)
 
 			// The next run, by the same user with the same dirs, cleans up.
 			o := run(t, m, d, spec{script: "hello.py"})
 			judge(t, attack{want: ok, done: true}, m, o)
-			if left := awaitClean(before, 2*time.Second); len(left) > 0 {
+			rt.add(o)
+			if left := rt.awaitClean(2 * time.Second); len(left) > 0 {
 				t.Errorf("stale leftovers of the killed run survive the next run:\n%s", strings.Join(left, "\n"))
 			}
 		})
