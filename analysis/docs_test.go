@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -28,6 +30,31 @@ func TestRulesDoc(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s is out of date with rules.go: run go test ./analysis -run TestRulesDoc -update", rulesDoc)
+	}
+}
+
+// countDocs are the pages that state how many rules there are.
+var countDocs = []string{"../README.md", "../docs/architecture.md", rulesDoc}
+
+var ruleCountRe = regexp.MustCompile(`\b(\d+)\s+(analysis\s+)?rules\b`)
+
+// TestRuleCountInDocs: every "N rules" in the pages that count them is the
+// length of the catalogue in rules.go.
+func TestRuleCountInDocs(t *testing.T) {
+	for _, p := range countDocs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := ruleCountRe.FindAllSubmatch(b, -1)
+		if len(ms) == 0 {
+			t.Errorf("%s does not say how many rules there are", p)
+		}
+		for _, m := range ms {
+			if n, _ := strconv.Atoi(string(m[1])); n != len(rules) {
+				t.Errorf("%s says %d rules; rules.go has %d", p, n, len(rules))
+			}
+		}
 	}
 }
 
@@ -70,6 +97,8 @@ This page is generated from ` + "`analysis/rules.go`" + ` by
   findings are reported at the call.
 
 ## Rules
+
+` + fmt.Sprintf("%d rules:", len(rules)) + `
 
 | id | name | category | severity | confidence |
 | --- | --- | --- | --- | --- |
