@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,6 +127,7 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	if err := checkDeny(pol, spec.ReadOnly[len(rt.ReadOnlyPaths):], spec.ReadWrite); err != nil {
 		return fail("%v", err)
 	}
+	spec.ReadOnly, spec.Masks = denyView(pol.Filesystem.Deny, spec.ReadOnly, spec.ReadWrite)
 	var events []Event
 	degrade := func(l policy.Layer, why string) {
 		events = append(events, Event{Type: "layer-degraded", Message: fmt.Sprintf("%s: %s", l, why),
@@ -227,6 +229,31 @@ func checkDeny(pol *policy.Policy, ro, rw []string) error {
 		}
 	}
 	return nil
+}
+
+// denyView applies filesystem.deny to the sandbox's binds, the runtime's
+// own included (the policy's were checked by checkDeny): a read-only bind
+// equal to or inside a denied path is dropped, and every denied path
+// inside a remaining bind becomes a mask, hidden in the mounts and in
+// Landlock.
+func denyView(deny, ro, rw []string) (keptRO, masks []string) {
+	for _, p := range ro {
+		if !slices.ContainsFunc(deny, func(d string) bool { return within(p, d) }) {
+			keptRO = append(keptRO, p)
+		}
+	}
+	for _, d := range deny {
+		inBind := func(b string) bool { return within(d, b) && d != b }
+		if slices.ContainsFunc(keptRO, inBind) || slices.ContainsFunc(rw, inBind) {
+			masks = append(masks, d)
+		}
+	}
+	return keptRO, masks
+}
+
+// within reports whether the canonical path p is dir or lies below it.
+func within(p, dir string) bool {
+	return p == dir || dir == "/" || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }
 
 // rlimits turns the policy's limits into the interpreter's rlimits. With

@@ -3,7 +3,8 @@
 package sandbox
 
 // Landlock repeats the sandbox's file-system view inside the kernel's LSM:
-// the interpreter may only read and execute the read-only paths, read /proc,
+// the interpreter may only read and execute the read-only paths (the
+// masked ones below them excepted), read /proc,
 // use the five devices, and write the work dir, /tmp, /dev/shm and the
 // policy's read_write paths; every TCP bind is refused, and every TCP
 // connect but to the egress proxy's port when there is one (ABI 4; the
@@ -23,6 +24,7 @@ func landlockRuleset(spec *Spec) (*landlock.Ruleset, error) {
 	p := landlock.Policy{
 		ReadOnly:  spec.ReadOnly,
 		ReadWrite: append([]string{WorkDir, "/tmp", "/dev/shm"}, spec.ReadWrite...),
+		Deny:      spec.Masks,
 		Rules: []landlock.Rule{
 			{Path: "/", Access: landlock.FSReadDir}, // listing / shows only mountpoints
 			{Path: "/proc", Access: landlock.FSReadFile | landlock.FSReadDir},

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -53,6 +54,11 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 	}
 	for i, p := range spec.ReadWrite {
 		if err := bind(rw[i], p, false, spec.Detached); err != nil {
+			return err
+		}
+	}
+	for _, p := range spec.Masks {
+		if err := mask(p); err != nil {
 			return err
 		}
 	}
@@ -147,6 +153,79 @@ func bind(fd int, p string, readOnly, detached bool) error {
 		return fail("rootfs: read-only "+p, err)
 	}
 	return nil
+}
+
+// mask covers the path p inside the new root (a path inside a bind) with an
+// empty read-only mount: a tmpfs of mode 000 over a folder, /dev/null on a
+// nodev mount (so opening it fails) over anything else. The path is
+// resolved beneath the new root without following any symlink: a symlink
+// in a bound host folder cannot redirect the mask elsewhere. A path that
+// does not exist needs no mount.
+func mask(p string) error {
+	root, err := unix.Open(newRoot, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fail("rootfs: mask "+p, err)
+	}
+	defer unix.Close(root)
+	fd, err := unix.Openat2(root, strings.TrimPrefix(filepath.Clean(p), "/"), &unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err == unix.ENOENT {
+		return nil
+	}
+	if err != nil {
+		return fail("rootfs: mask "+p, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fail("rootfs: mask "+p, err)
+	}
+	cover, err := maskMount(st.Mode&unix.S_IFMT == unix.S_IFDIR)
+	if err != nil {
+		return fail("rootfs: mask "+p, err)
+	}
+	defer unix.Close(cover)
+	if err := unix.MoveMount(cover, "", fd, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		return fail("rootfs: mask "+p, err)
+	}
+	return nil
+}
+
+// maskAttrs are the flags of every mask mount.
+const maskAttrs = unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC
+
+// maskMount makes a detached mount to put over a denied path: for a folder
+// an empty tmpfs of mode 000 (two inodes, no room), for anything else a
+// clone of /dev/null, which the nodev flag makes impossible to open.
+func maskMount(dir bool) (int, error) {
+	if !dir {
+		tree, err := unix.OpenTree(unix.AT_FDCWD, "/dev/null", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+		if err != nil {
+			return -1, err
+		}
+		attr := &unix.MountAttr{Attr_set: maskAttrs}
+		if err := unix.MountSetattr(tree, "", unix.AT_EMPTY_PATH, attr); err != nil {
+			unix.Close(tree)
+			return -1, err
+		}
+		return tree, nil
+	}
+	fs, err := unix.Fsopen("tmpfs", unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(fs)
+	for k, v := range map[string]string{"size": "4k", "nr_inodes": "2", "mode": "000"} {
+		if err := unix.FsconfigSetString(fs, k, v); err != nil {
+			return -1, fmt.Errorf("tmpfs %s=%s: %w", k, v, err)
+		}
+	}
+	if err := unix.FsconfigCreate(fs); err != nil {
+		return -1, err
+	}
+	return unix.Fsmount(fs, unix.FSMOUNT_CLOEXEC, maskAttrs)
 }
 
 func mkMountpoint(dst string, dir bool) error {

@@ -10,6 +10,13 @@ type Spec struct {
 	ReadOnly []string `json:"read_only"`
 	// ReadWrite are bound writable at the same place inside.
 	ReadWrite []string `json:"read_write"`
+	// Masks are paths inside the binds that the script must not reach
+	// (filesystem.deny): each is covered by an empty, unreadable,
+	// read-only mount — a tmpfs of mode 000 over a folder, a device node
+	// on a nodev mount over anything else — and gets no Landlock right.
+	// A mask that does not exist is left out of the mounts; Landlock
+	// still keeps the script from creating it.
+	Masks []string `json:"masks,omitempty"`
 	// Symlinks are created inside (merged-/usr links, the interpreter's
 	// PT_INTERP path), in order.
 	Symlinks []Symlink `json:"symlinks"`

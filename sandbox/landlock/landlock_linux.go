@@ -5,6 +5,7 @@ package landlock
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -17,6 +18,16 @@ import (
 type Policy struct {
 	ReadOnly  []string // read and execute
 	ReadWrite []string // read and write, no execute unless ExecWritable
+	// Deny are paths below ReadOnly and ReadWrite entries that get no
+	// right from them: an entry with a denied path below it is granted
+	// around it — each folder on the way to the denied path gets only
+	// FSReadDir, every other entry of those folders the entry's rights.
+	// (Landlock rights are inherited by everything below a rule, so a
+	// folder holding a denied path cannot itself be given write rights:
+	// the script cannot create new entries right beside a denied path,
+	// only in the sibling folders.) An entry equal to or below a denied
+	// path is left out. Rules are not affected.
+	Deny []string
 	// ExecWritable lets ReadWrite paths be executed too.
 	ExecWritable bool
 	// Rules grant exact rights below a path, e.g. {"/", FSReadDir} to list
@@ -153,7 +164,7 @@ func Prepare(p Policy) (*Ruleset, error) {
 		dir, file uint64
 	}{{p.ReadOnly, roDir, roFile}, {p.ReadWrite, rwd, rwf}} {
 		for _, path := range set.paths {
-			if err := addPath(fd, path, set.dir&fs, set.file&fs&fileRights); err != nil {
+			if err := addAround(fd, path, p.Deny, set.dir&fs, set.file&fs&fileRights, fs&fsReadDir); err != nil {
 				rs.Close()
 				return nil, fmt.Errorf("landlock: rule for %s: %w", path, err)
 			}
@@ -204,6 +215,46 @@ func addPath(ruleset int, path string, dir, file uint64) error {
 		return nil
 	}
 	return addPathRule(ruleset, fd, access)
+}
+
+// addAround grants path its rights (dir for folders, file for the rest)
+// except below the denied paths: a path equal to or below one gets
+// nothing; a folder with one below it gets only list (FSReadDir) and each
+// of its entries is granted the same way. Symlinks among those entries
+// get no rule: access through them is checked where they lead.
+func addAround(ruleset int, path string, deny []string, dir, file, list uint64) error {
+	var below bool
+	for _, d := range deny {
+		if within(path, d) {
+			return nil
+		}
+		below = below || within(d, path)
+	}
+	if !below {
+		return addPath(ruleset, path, dir, file)
+	}
+	if err := addPath(ruleset, path, list, 0); err != nil {
+		return err
+	}
+	ents, err := os.ReadDir(path)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if e.Type()&os.ModeSymlink != 0 {
+			continue
+		}
+		if err := addAround(ruleset, filepath.Join(path, e.Name()), deny, dir, file, list); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// within reports whether p is dir or lies below it.
+func within(p, dir string) bool {
+	p, dir = filepath.Clean(p), filepath.Clean(dir)
+	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
 }
 
 // RestrictThread enforces the ruleset on the calling goroutine's thread,

@@ -7,6 +7,7 @@ import "errors"
 // Policy is the view to enforce.
 type Policy struct {
 	ReadOnly, ReadWrite []string
+	Deny                []string
 	ExecWritable        bool
 	Rules               []Rule
 	Net                 *Net

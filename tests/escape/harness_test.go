@@ -175,6 +175,7 @@ type spec struct {
 	degrade []string          // extra allow_degraded layers
 	noJSON  bool              // run without --json
 	policy  string            // a whole policy file instead of the generated one
+	yaml    string            // more top-level policy sections (not limits or isolation), appended to the generated policy
 	files   []string          // --file arguments (host paths)
 	env     []string          // extra environment for cordon
 	guard   time.Duration     // kill cordon itself after this long (default 60s)
@@ -246,6 +247,7 @@ func (s spec) policyYAML(m mode) string {
 			fmt.Fprintf(&b, "  %s: %s\n", k, limits[k])
 		}
 	}
+	b.WriteString(s.yaml)
 	degrade := append([]string{}, s.degrade...)
 	if !m.root() {
 		// An unprivileged user cannot create cgroups on this host; the
