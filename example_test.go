@@ -16,6 +16,7 @@ func ExampleExecutor_Run() {
 		fmt.Println(err)
 		return
 	}
+	defer ex.Close()
 	res, err := ex.Run(context.Background(), cordon.Job{
 		Source: []byte(`print("hello from the sandbox")`),
 		Stdout: os.Stdout, // live, as well as in res.Stdout
@@ -25,21 +26,31 @@ func ExampleExecutor_Run() {
 		return
 	}
 	fmt.Println(res.Status, res.Layers["seccomp"], res.Usage.WallMS > 0)
+	// Output:
+	// hello from the sandbox
+	// ok active true
 }
 
 // A sandbox is built before its job arrives; handing the job over skips
 // the namespaces, the root and the cgroup move.
 func ExampleExecutor_Prepare() {
-	ex, _ := cordon.NewExecutor(cordon.Options{})
+	ex, err := cordon.NewExecutor(cordon.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ex.Close()
 	p, err := ex.Prepare(context.Background(), nil) // the default policy
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	defer p.Close() // a prepared sandbox that never gets its job is torn down
 	res, err := p.Run(context.Background(), cordon.Job{Source: []byte(`print(6 * 7)`)})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Print(res.Stdout)
+	// Output: 42
 }
