@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/cordonsec/cordon/audit"
 	"github.com/cordonsec/cordon/policy"
@@ -128,6 +129,19 @@ func (a *auditor) end(ctx context.Context, res *Result) error {
 	return errors.Join(errs...)
 }
 
+// endRecordTime bounds the wait for an end record's write once the run's
+// own context has ended.
+const endRecordTime = 10 * time.Second
+
+// recordCtx is the context an end record is written under: a canceled run
+// (SIGINT to the CLI, a caller's deadline) still gets its record, so the
+// caller's cancellation is not passed on; the write is bounded instead.
+func recordCtx(ctx context.Context) context.Context {
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), endRecordTime)
+	context.AfterFunc(c, cancel)
+	return c
+}
+
 // close closes every log the auditor opened (each writes a final
 // checkpoint).
 func (a *auditor) close() error {
@@ -159,7 +173,7 @@ func (e *Executor) auditRejected(ctx context.Context, res *Result, job *Job, pol
 	}
 	res.Layers[policy.LayerAudit] = LayerActive
 	if e.stages.auditEnd != nil {
-		if err := e.stages.auditEnd(ctx, res); err != nil {
+		if err := e.stages.auditEnd(recordCtx(ctx), res); err != nil {
 			res.Events = append(res.Events, Event{Type: "audit-failed", Message: fmt.Sprintf("end record: %v", err)})
 		}
 	}

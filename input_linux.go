@@ -9,6 +9,7 @@ package cordon
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -120,7 +121,7 @@ func loadInput(job *Job, pol *policy.Policy) (_ *input, err error) {
 func openRegular(what, p string) (*os.File, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, badInput("%s %v", what, err)
+		return nil, fmt.Errorf("%w: %s %s: %w", ErrBadInput, what, p, errors.Unwrap(err))
 	}
 	fi, err := f.Stat()
 	if err != nil {

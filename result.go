@@ -20,6 +20,9 @@ const (
 	StatusSecurityViolation Status = "security-violation"
 	StatusRejected          Status = "rejected"
 	StatusInternalError     Status = "internal-error"
+	// StatusCanceled: the caller canceled the run (the CLI on SIGINT or
+	// SIGTERM) before the script ended; the whole tree was killed.
+	StatusCanceled Status = "canceled"
 )
 
 // Statuses lists every status in documentation order.
@@ -27,7 +30,7 @@ var Statuses = []Status{
 	StatusOK, StatusExitNonzero, StatusTimeout, StatusCPULimit,
 	StatusMemoryLimit, StatusPidsLimit, StatusOutputLimit,
 	StatusFileSizeLimit, StatusSignaled, StatusSecurityViolation,
-	StatusRejected, StatusInternalError,
+	StatusRejected, StatusInternalError, StatusCanceled,
 }
 
 func (s Status) String() string { return string(s) }
@@ -62,6 +65,8 @@ func (s Status) ExitCode(scriptExit int) int {
 		return 107
 	case StatusRejected:
 		return 108
+	case StatusCanceled:
+		return 130 // as a shell reports an interrupted command
 	default: // internal-error and anything unknown
 		return 125
 	}

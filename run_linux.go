@@ -175,6 +175,10 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	go func() { defer drains.Done(); stderr.drain(p.sb.Stderr()) }()
 	go feedStdin(p.sb.Stdin(), job.Stdin)
 
+	// A cancellation (the CLI's SIGINT or SIGTERM) while the init copies
+	// the inputs ends the sandbox too: the run is over, its record is not.
+	stopCtx := context.AfterFunc(ctx, func() { s.kill(killedCanceled) })
+	defer stopCtx()
 	if err := p.sb.Run(task, in.files); err != nil {
 		s.kill(killedCanceled)
 		p.sb.Wait()
@@ -188,8 +192,11 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		}
 		r := internalError(p.id, p.layers, "%s", msg)
 		r.Events = res.Events
+		if ctx.Err() != nil {
+			r.Status, r.Error = StatusCanceled, "run canceled before the script started"
+		}
 		p.endAudit(ctx, &r)
-		return r, nil
+		return r, ctx.Err()
 	}
 	for _, l := range []policy.Layer{policy.LayerCgroupNS, policy.LayerNoNewPrivs, policy.LayerCaps,
 		policy.LayerRlimits, policy.LayerSeccomp} {
@@ -222,7 +229,6 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	if p.group != nil {
 		go watchCPU(p.group, pol.Limits.CPUTime.D(), s, p.sb.Done())
 	}
-	stopCtx := context.AfterFunc(ctx, func() { s.kill(killedCanceled) })
 	ex := p.sb.Wait()
 	wall.Stop()
 	stopCtx()
@@ -262,14 +268,9 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	decide(&res, pol, ex, st, reason, dangerous)
 
 	// Stage: the audit end record.
-	if st := p.e.stages.auditEnd; st != nil {
-		if err := st(ctx, &res); err != nil {
-			res.Events = append(res.Events, Event{Type: "audit-failed", TimeMS: since(s.start),
-				Message: fmt.Sprintf("end record: %v", err)})
-		}
-	}
+	p.endAudit(ctx, &res)
 	var err error
-	if reason == killedCanceled {
+	if res.Status == StatusCanceled {
 		err = ctx.Err()
 	}
 	return res, err
@@ -383,8 +384,10 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, r
 	case reason == killedCPU:
 		res.Status = StatusCPULimit
 		limitEvent("cpu-limit", fmt.Sprintf("CPU time limit %s reached by the process tree; every process killed", pol.Limits.CPUTime))
-	case reason == killedCanceled:
-		res.Status = StatusInternalError
+	case reason == killedCanceled && !ex.Reported:
+		// Canceled while the script ran. Had the interpreter already
+		// ended, its evidence decides below.
+		res.Status = StatusCanceled
 		res.Error = "run canceled"
 	case !ex.Reported:
 		res.Status = StatusInternalError
@@ -413,12 +416,12 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, r
 	}
 }
 
-// endAudit writes the end record of a run that failed after its start
-// record (a start record is never left without its end); a failure to
-// write it becomes an event.
+// endAudit writes the end record of a run that got its start record (a
+// start record is never left without its end); a failure to write it
+// becomes an event.
 func (p *Prepared) endAudit(ctx context.Context, res *Result) {
 	if st := p.e.stages.auditEnd; st != nil {
-		if err := st(ctx, res); err != nil {
+		if err := st(recordCtx(ctx), res); err != nil {
 			res.Events = append(res.Events, Event{Type: "audit-failed", Message: fmt.Sprintf("end record: %v", err)})
 		}
 	}

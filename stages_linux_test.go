@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cordonsec/cordon/audit"
@@ -148,4 +149,67 @@ func TestAuditRecords(t *testing.T) {
 	if res.Status != StatusInternalError || !strings.Contains(res.Error, "audit") {
 		t.Fatalf("want internal-error naming audit, got %s %q", res.Status, res.Error)
 	}
+}
+
+// TestCanceledKeepsRecord: a run whose context ends while the script runs
+// (the CLI's SIGINT) is canceled, its tree killed, and its end record is
+// in the log with that status (it was lost with "context canceled").
+func TestCanceledKeepsRecord(t *testing.T) {
+	needPython(t)
+	ex, err := NewExecutor(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := testPolicy()
+	p.Audit.Enabled = true
+	p.Audit.Dir = dir
+	ctx, cancel := context.WithCancel(context.Background())
+	started := &signalWriter{seen: "started", ch: make(chan struct{})}
+	go func() { <-started.ch; cancel() }()
+	res, err := ex.Run(ctx, Job{Source: []byte("import time, sys\nprint('started', flush=True)\ntime.sleep(60)\n"),
+		Policy: p, Stdout: started})
+	if !errors.Is(err, context.Canceled) || res.Status != StatusCanceled {
+		t.Fatalf("want canceled with context.Canceled, got %s %v", res.Status, err)
+	}
+	for _, e := range res.Events {
+		if e.Type == "audit-failed" {
+			t.Fatalf("end record lost: %s", e.Message)
+		}
+	}
+	if err := ex.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	if err := audit.ReadRecords(dir, func(_ int64, r audit.Record) error {
+		if r.RunID == res.ID && r.End != nil {
+			status = r.End.Status
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if status != string(StatusCanceled) {
+		t.Fatalf("end record status %q, want canceled", status)
+	}
+}
+
+// signalWriter closes ch once the text seen was written to it.
+type signalWriter struct {
+	mu   sync.Mutex
+	buf  []byte
+	seen string
+	ch   chan struct{}
+	done bool
+}
+
+func (w *signalWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, b...)
+	if !w.done && strings.Contains(string(w.buf), w.seen) {
+		w.done = true
+		close(w.ch)
+	}
+	return len(b), nil
 }

@@ -52,7 +52,22 @@ func parseWhen(s string, now time.Time) (time.Time, error) {
 type shownRecord struct {
 	Index int64  `json:"index"`
 	Time  string `json:"time"`
+	// Unfinished marks a start record whose run has no end record.
+	Unfinished bool `json:"unfinished,omitempty"`
 	audit.Record
+}
+
+// unfinishedIDs lists run ids, at most a few.
+func unfinishedIDs(us []audit.Unfinished) string {
+	var ids []string
+	for i, u := range us {
+		if i == 5 {
+			ids = append(ids, fmt.Sprintf("and %d more", len(us)-i))
+			break
+		}
+		ids = append(ids, u.RunID)
+	}
+	return strings.Join(ids, ", ")
 }
 
 func runAuditShow(ctx context.Context, env *Env, args []string) error {
@@ -113,6 +128,14 @@ func runAuditShow(ctx context.Context, env *Env, args []string) error {
 			runs = bySHA
 		}
 	}
+	unfinished, err := audit.UnfinishedRuns(*dir)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", *dir, err)
+	}
+	open := map[string]bool{}
+	for _, u := range unfinished {
+		open[u.RunID] = true
+	}
 	idIndex, idErr := strconv.ParseInt(*id, 10, 64)
 	enc := json.NewEncoder(env.Stdout)
 	n := 0
@@ -126,10 +149,15 @@ func runAuditShow(ctx context.Context, env *Env, args []string) error {
 			return nil
 		}
 		n++
+		unfinished := rec.Start != nil && open[rec.RunID]
 		if *format == "json" {
-			return enc.Encode(shownRecord{Index: i, Time: rec.Time.UTC().Format(time.RFC3339Nano), Record: rec})
+			return enc.Encode(shownRecord{Index: i, Time: rec.Time.UTC().Format(time.RFC3339Nano), Unfinished: unfinished, Record: rec})
 		}
-		fmt.Fprintf(env.Stdout, "%d\t%s\t%s\t%s\t%s\n", i, rec.Time.UTC().Format(time.RFC3339), rec.Kind, orDash(rec.RunID), summary(rec))
+		line := summary(rec)
+		if unfinished {
+			line += " UNFINISHED (no end record)"
+		}
+		fmt.Fprintf(env.Stdout, "%d\t%s\t%s\t%s\t%s\n", i, rec.Time.UTC().Format(time.RFC3339), rec.Kind, orDash(rec.RunID), line)
 		return nil
 	})
 	if err != nil {
@@ -137,6 +165,10 @@ func runAuditShow(ctx context.Context, env *Env, args []string) error {
 	}
 	if n == 0 {
 		infof(env, "no record matches")
+	}
+	if len(unfinished) > 0 {
+		warningf(env, "%s of the log without an end record (still going on, or the supervisor was killed): %s",
+			plural(len(unfinished), "run"), unfinishedIDs(unfinished))
 	}
 	return nil
 }

@@ -89,19 +89,33 @@ func runAuditVerify(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("verifying %s: %w", dir, err)
 	}
+	// Runs without an end record are not tampering (the supervisor was
+	// killed, or the run still goes on) but are said: a log that parses
+	// is checked; one that does not is named by the findings below.
+	unfinished, _ := audit.UnfinishedRuns(dir)
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		out := struct {
+			*audit.VerifyReport
+			Unfinished []audit.Unfinished `json:"unfinished"`
+		}{rep, unfinished}
+		if out.Unfinished == nil {
+			out.Unfinished = []audit.Unfinished{}
+		}
+		if err := enc.Encode(out); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(env.Stdout, "log %s: %d records, %d sealed by checkpoint, %d checkpoints checked, key %s\n",
-			dir, rep.Records, rep.Sealed, rep.Checkpoints, rep.KeyName)
+		fmt.Fprintf(env.Stdout, "audit log %s: %s, %d sealed by checkpoint, %s checked, key %s\n",
+			dir, plural(int(rep.Records), "record"), rep.Sealed, plural(rep.Checkpoints, "checkpoint"), rep.KeyName)
 		if rep.Pruned > 0 {
 			fmt.Fprintf(env.Stdout, "records before %d were removed by retention\n", rep.Pruned)
 		}
 		fmt.Fprintf(env.Stdout, "root %s\n", rep.Root)
+	}
+	for _, u := range unfinished {
+		warningf(env, "run %s unfinished: its start record %d (%s, %s) has no end record: the run still goes on, or its supervisor was killed", u.RunID, u.Index, u.Script, u.Time)
 	}
 	if rep.Clean() {
 		if !*asJSON {

@@ -10,7 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
+	iofs "io/fs"
 	"strings"
 
 	"github.com/cordonsec/cordon"
@@ -30,7 +30,8 @@ streamed live (up to the policy's output cap).
 The exit code is the script's own for exit-nonzero (1-99), 0 for ok, and
 for a status Cordon decides: timeout 124, cpu-limit 101, memory-limit 102,
 pids-limit 103, output-limit 104, file-size-limit 105, signaled 106,
-security-violation 107, rejected 108, internal-error 125.
+security-violation 107, rejected 108, internal-error 125, canceled 130.
+Every status but ok and exit-nonzero is explained in one line on stderr.
 
 Flags:
     --policy FILE  the policy (default: the strict built-in policy)
@@ -41,7 +42,7 @@ Flags:
                    addresses still need the policy's rules (a private or
                    loopback address needs a network.cidrs entry)
     --json         print the result as JSON on stdout instead of the output
-    -v             print a short summary of the run on stderr
+    -v             print a summary of the run, its findings and events on stderr
 
 Examples:
     cordon run hello.py
@@ -90,6 +91,9 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	pol := policy.Default()
 	if *policyFile != "" {
 		p, err := loadPolicyFile(*policyFile)
+		if errors.Is(err, iofs.ErrNotExist) {
+			return withHint(err, "check the path of --policy; \"cordon policy init -o %s\" writes a commented starter policy", *policyFile)
+		}
 		if err != nil {
 			return err
 		}
@@ -126,6 +130,9 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	}
 	res, err := ex.Run(ctx, job)
 	if errors.Is(err, cordon.ErrBadInput) {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return withHint(err, "check the path; it is taken relative to the current directory")
+		}
 		return err
 	}
 	if err != nil && res.Status == "" {
@@ -141,6 +148,9 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	if *verbose {
 		runSummary(env.Stderr, &res)
 	}
+	if line := statusLine(&res, pol); line != "" {
+		infof(env, "%s", line)
+	}
 	if res.Status == cordon.StatusInternalError && !*asJSON {
 		errorf(env, "%s", res.Error)
 		if strings.HasPrefix(res.Error, "layer ") {
@@ -148,35 +158,4 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	return exitCode(res.Status.ExitCode(res.ExitCode))
-}
-
-// runSummary prints a few lines about the run.
-func runSummary(w io.Writer, r *cordon.Result) {
-	fmt.Fprintf(w, "cordon: run %s: %s", r.ID, r.Status)
-	if r.Signal != "" {
-		fmt.Fprintf(w, " (signal %s)", r.Signal)
-	} else if r.ExitCode > 0 {
-		fmt.Fprintf(w, " (exit %d)", r.ExitCode)
-	}
-	fmt.Fprintf(w, ", wall %d ms, cpu %d+%d ms, peak memory %s\n",
-		r.Usage.WallMS, r.Usage.CPUUserMS, r.Usage.CPUSysMS, policy.FormatSize(r.Usage.PeakMemoryBytes))
-	var on, deg []string
-	for _, l := range policy.Layers {
-		switch r.Layers[l] {
-		case cordon.LayerActive:
-			on = append(on, string(l))
-		case cordon.LayerDegraded:
-			deg = append(deg, string(l))
-		}
-	}
-	fmt.Fprintf(w, "cordon: layers active: %s\n", strings.Join(on, " "))
-	if len(deg) > 0 {
-		fmt.Fprintf(w, "cordon: layers degraded: %s\n", strings.Join(deg, " "))
-	}
-	for _, e := range r.Events {
-		fmt.Fprintf(w, "cordon: event %s: %s\n", e.Type, e.Message)
-	}
-	if r.Truncated.Stdout || r.Truncated.Stderr {
-		fmt.Fprintf(w, "cordon: output truncated (stdout %v, stderr %v)\n", r.Truncated.Stdout, r.Truncated.Stderr)
-	}
 }

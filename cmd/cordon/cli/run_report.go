@@ -1,0 +1,116 @@
+package cli
+
+// What `cordon run` says about a run on stderr: one line for every status
+// but ok and exit-nonzero, naming the limit or finding and the policy
+// field that controls it; with -v a summary, the findings and the events.
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cordonsec/cordon"
+	"github.com/cordonsec/cordon/policy"
+)
+
+// statusLine is the one line (without "cordon: ") that says why a run
+// ended as it did, or "" for ok and exit-nonzero (the script's own
+// outcome) and internal-error (printed as an error).
+func statusLine(r *cordon.Result, pol *policy.Policy) string {
+	l := pol.Limits
+	switch r.Status {
+	case cordon.StatusTimeout:
+		return fmt.Sprintf("timeout after %s (limits.wall_time)", l.WallTime)
+	case cordon.StatusCPULimit:
+		return fmt.Sprintf("cpu-limit: CPU time limit of %s reached (limits.cpu_time)", l.CPUTime)
+	case cordon.StatusMemoryLimit:
+		return fmt.Sprintf("memory-limit: memory limit of %s reached (limits.memory)", l.Memory)
+	case cordon.StatusPidsLimit:
+		return fmt.Sprintf("pids-limit: limit of %d processes and threads reached (limits.processes)", l.Processes)
+	case cordon.StatusOutputLimit:
+		var which []string
+		if r.Truncated.Stdout {
+			which = append(which, "stdout")
+		}
+		if r.Truncated.Stderr {
+			which = append(which, "stderr")
+		}
+		if len(which) == 0 {
+			which = []string{"output"}
+		}
+		return fmt.Sprintf("output-limit: %s passed %s and was cut (limits.output)", strings.Join(which, " and "), l.Output)
+	case cordon.StatusFileSizeLimit:
+		return fmt.Sprintf("file-size-limit: a file reached %s (limits.file_size)", l.FileSize)
+	case cordon.StatusSignaled:
+		if r.Signal != "" {
+			return fmt.Sprintf("signaled: the script was killed by %s", r.Signal)
+		}
+		return "signaled: the script was killed by a signal"
+	case cordon.StatusSecurityViolation:
+		for _, e := range r.Events {
+			if e.Type == "syscall-refused" && e.Detail["dangerous"] == true {
+				return fmt.Sprintf("security-violation: %s (the seccomp filter; no policy field allows it)", e.Message)
+			}
+		}
+		return "security-violation: a dangerous system call was refused (the seccomp filter; no policy field allows it)"
+	case cordon.StatusRejected:
+		return rejectedLine(r, pol)
+	case cordon.StatusCanceled:
+		return "canceled: the run was interrupted; every process of the script was killed"
+	}
+	return ""
+}
+
+// rejectedLine names the first finding that blocked the run.
+func rejectedLine(r *cordon.Result, pol *policy.Policy) string {
+	var blocking []cordon.Finding
+	for _, f := range r.Findings {
+		if pol.Analysis.Block != policy.SeverityOff && policy.Severity(f.Severity).Rank() >= pol.Analysis.Block.Rank() {
+			blocking = append(blocking, f)
+		}
+	}
+	if len(blocking) == 0 {
+		return fmt.Sprintf("rejected: %s", r.Error)
+	}
+	f := blocking[0]
+	s := fmt.Sprintf("rejected: %s %s at %s:%d:%d (block threshold %s, analysis.block)",
+		f.Rule, f.Message, f.File, f.Line, f.Column, pol.Analysis.Block)
+	if n := len(blocking) - 1; n > 0 {
+		s += fmt.Sprintf("; %s more blocking (-v lists them)", plural(n, "finding"))
+	}
+	return s
+}
+
+// runSummary prints a few lines about the run, its findings and events.
+func runSummary(w io.Writer, r *cordon.Result) {
+	fmt.Fprintf(w, "cordon: run %s: %s", r.ID, r.Status)
+	if r.Signal != "" {
+		fmt.Fprintf(w, " (signal %s)", r.Signal)
+	} else if r.ExitCode > 0 {
+		fmt.Fprintf(w, " (exit %d)", r.ExitCode)
+	}
+	fmt.Fprintf(w, ", wall %d ms, cpu %d+%d ms, peak memory %s\n",
+		r.Usage.WallMS, r.Usage.CPUUserMS, r.Usage.CPUSysMS, policy.FormatSize(r.Usage.PeakMemoryBytes))
+	var on, deg []string
+	for _, l := range policy.Layers {
+		switch r.Layers[l] {
+		case cordon.LayerActive:
+			on = append(on, string(l))
+		case cordon.LayerDegraded:
+			deg = append(deg, string(l))
+		}
+	}
+	fmt.Fprintf(w, "cordon: layers active: %s\n", strings.Join(on, " "))
+	if len(deg) > 0 {
+		fmt.Fprintf(w, "cordon: layers degraded: %s\n", strings.Join(deg, " "))
+	}
+	for _, f := range r.Findings {
+		fmt.Fprintf(w, "cordon: finding %s (%s) at %s:%d:%d: %s\n", f.Rule, f.Severity, f.File, f.Line, f.Column, f.Message)
+	}
+	for _, e := range r.Events {
+		fmt.Fprintf(w, "cordon: event %s: %s\n", e.Type, e.Message)
+	}
+	if r.Truncated.Stdout || r.Truncated.Stderr {
+		fmt.Fprintf(w, "cordon: output truncated (stdout %v, stderr %v)\n", r.Truncated.Stdout, r.Truncated.Stderr)
+	}
+}
