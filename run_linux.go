@@ -359,7 +359,28 @@ func (s *supervisor) refusal(r seccomp.Refusal) {
 	})
 }
 
-// decide sets the status from the evidence, most specific first.
+// cpuLimitSignal reports whether a death by sig is RLIMIT_CPU's, given
+// the CPU time measured (cpuMS) and the limit: SIGKILL (the hard limit,
+// one second above the soft one) with the CPU time at the limit, or
+// SIGXCPU (the soft limit) — which the seccomp filter keeps the script
+// from sending — with the CPU time within 10% of it (the kernel counts
+// RLIMIT_CPU in whole scheduler ticks, rusage in exact run time, so the
+// latter can be a few ticks short).
+func cpuLimitSignal(sig syscall.Signal, cpuMS, limitMS int64) bool {
+	switch sig {
+	case syscall.SIGXCPU:
+		return cpuMS*10 >= limitMS*9
+	case syscall.SIGKILL:
+		return cpuMS >= limitMS
+	}
+	return false
+}
+
+// decide sets the status from the evidence, most specific first. Only
+// evidence the script cannot forge decides a limit status: the
+// supervisor's own kills, cgroup counters, CPU time measured by the kernel,
+// and a SIGXFSZ death (which only the kernel's file-size refusal can
+// cause).
 func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, reason killReason, dangerous int) {
 	ws := ex.WaitStatus
 	res.ExitCode = -1
@@ -400,11 +421,12 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, r
 	case st.PidsMaxHits > 0:
 		res.Status = StatusPidsLimit
 		limitEvent("pids-limit", fmt.Sprintf("process limit %d reached (%d forks refused)", pol.Limits.Processes, st.PidsMaxHits))
-	case ws.Signaled() && (ws.Signal() == syscall.SIGXCPU ||
-		ws.Signal() == syscall.SIGKILL && cpuMS >= pol.Limits.CPUTime.D().Milliseconds()):
+	case ws.Signaled() && cpuLimitSignal(ws.Signal(), cpuMS, pol.Limits.CPUTime.D().Milliseconds()):
 		res.Status = StatusCPULimit
-		limitEvent("cpu-limit", fmt.Sprintf("CPU time limit %s reached", pol.Limits.CPUTime))
-	case ws.Signaled() && ws.Signal() == syscall.SIGXFSZ || ex.FileSizeHit:
+		limitEvent("cpu-limit", fmt.Sprintf("CPU time limit %s reached (%d ms used)", pol.Limits.CPUTime, cpuMS))
+	case ws.Signaled() && ws.Signal() == syscall.SIGXFSZ:
+		// Only the kernel can send SIGXFSZ and the script cannot ignore
+		// it (the seccomp filter), so this is RLIMIT_FSIZE's refusal.
 		res.Status = StatusFileSizeLimit
 		limitEvent("file-size-limit", fmt.Sprintf("file size limit %s reached", pol.Limits.FileSize))
 	case ws.Signaled():

@@ -41,8 +41,4 @@ type exitMsg struct {
 	UserUS   int64 `json:"user_us"`
 	SysUS    int64 `json:"sys_us"`
 	MaxRSSKB int64 `json:"max_rss_kb"`
-	// FileSizeHit: a file in a writable folder reached RLIMIT_FSIZE. Python
-	// ignores SIGXFSZ, so a write past the limit fails with EFBIG instead
-	// of killing it; a file of exactly the limit is the evidence.
-	FileSizeHit bool `json:"file_size_hit,omitempty"`
 }

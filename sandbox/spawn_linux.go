@@ -56,9 +56,6 @@ type Exit struct {
 	UserUS     int64
 	SysUS      int64
 	MaxRSSKB   int64
-	// FileSizeHit: the interpreter failed and a file it could write
-	// reached RLIMIT_FSIZE.
-	FileSizeHit bool
 }
 
 // SetupError is a failed sandbox step, with the layer it belongs to when
@@ -414,7 +411,7 @@ func (s *Sandbox) Wait() Exit {
 			var em exitMsg
 			if json.Unmarshal(m.body, &em) == nil {
 				ex = Exit{Reported: true, WaitStatus: unix.WaitStatus(em.WaitStatus),
-					UserUS: em.UserUS, SysUS: em.SysUS, MaxRSSKB: em.MaxRSSKB, FileSizeHit: em.FileSizeHit}
+					UserUS: em.UserUS, SysUS: em.SysUS, MaxRSSKB: em.MaxRSSKB}
 			}
 		}
 	}

@@ -10,10 +10,8 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -235,49 +233,13 @@ func runInit(ctl int, specJSON string) error {
 		return &childErr{step: st, errno: en}
 	}
 	send(ctl, msgStarted, startedMsg{Pid: pid}, nil)
-	return reap(ctl, pid, fsizeLimit(spec.Rlimits), append([]string{WorkDir, "/tmp", "/dev/shm"}, spec.ReadWrite...))
-}
-
-func fsizeLimit(rl []Rlimit) int64 {
-	for _, r := range rl {
-		if r.Resource == unix.RLIMIT_FSIZE {
-			return int64(r.Cur)
-		}
-	}
-	return -1
-}
-
-// maxScan bounds the entries fileSizeHit looks at.
-const maxScan = 10000
-
-// fileSizeHit reports whether a regular file below dirs has reached limit.
-func fileSizeHit(dirs []string, limit int64) bool {
-	if limit <= 0 {
-		return false
-	}
-	seen := 0
-	hit := false
-	for _, d := range dirs {
-		_ = filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
-			seen++
-			if err != nil || seen > maxScan || hit {
-				return filepath.SkipAll
-			}
-			if e.Type().IsRegular() {
-				if fi, err := e.Info(); err == nil && fi.Size() >= limit {
-					hit = true
-				}
-			}
-			return nil
-		})
-	}
-	return hit
+	return reap(ctl, pid)
 }
 
 // reap waits for the interpreter, reaping every orphan meanwhile, and
 // reports its status. Returning ends pid 1, and the kernel kills whatever
 // is left in the namespace.
-func reap(ctl, pid int, fsize int64, writable []string) error {
+func reap(ctl, pid int) error {
 	for {
 		var ws unix.WaitStatus
 		got, err := unix.Wait4(-1, &ws, 0, nil)
@@ -297,9 +259,6 @@ func reap(ctl, pid int, fsize int64, writable []string) error {
 			UserUS:     ru.Utime.Sec*1e6 + ru.Utime.Usec,
 			SysUS:      ru.Stime.Sec*1e6 + ru.Stime.Usec,
 			MaxRSSKB:   ru.Maxrss,
-		}
-		if ws.Exited() && ws.ExitStatus() != 0 {
-			m.FileSizeHit = fileSizeHit(writable, fsize)
 		}
 		return send(ctl, msgExit, m, nil)
 	}

@@ -49,6 +49,8 @@ func eval(prog []unix.SockFilter, d seccompData) (uint32, error) {
 			} else {
 				pc += int(in.Jf)
 			}
+		case unix.BPF_ALU | unix.BPF_AND | unix.BPF_K:
+			acc &= in.K
 		case unix.BPF_RET | unix.BPF_K:
 			return in.K, nil
 		default:

@@ -44,6 +44,9 @@ const (
 	retNotify = unix.SECCOMP_RET_USER_NOTIF
 	retEPERM  = unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)
 	retENOSYS = unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)
+	// retSkip returns 0 without running the call (an errno of 0), never
+	// reported: how rt_sigaction on SIGXFSZ is made a no-op.
+	retSkip = unix.SECCOMP_RET_ERRNO
 )
 
 // x32Bit marks x32 ABI syscall numbers on x86_64 (__X32_SYSCALL_BIT).
@@ -87,7 +90,7 @@ func Build(opts Options) (*Filter, error) {
 	pol := libseccomp.Policy{
 		DefaultAction: libseccomp.ActionErrno,
 		Syscalls: []libseccomp.SyscallGroup{
-			{Names: known(info, allowed, "clone", "ioctl", "personality", "socket"), Action: libseccomp.ActionAllow},
+			{Names: known(info, allowed, prefixDecided...), Action: libseccomp.ActionAllow},
 			{Names: known(info, deniedNames()), Action: groupAction},
 		},
 	}
@@ -135,25 +138,13 @@ func buildPrefix(info *arch.Info, refuse uint32) ([]bpf.Instruction, error) {
 		}
 		return uint32(n), nil
 	}
-	clone, err := nr("clone")
-	if err != nil {
-		return nil, err
-	}
-	clone3, err := nr("clone3")
-	if err != nil {
-		return nil, err
-	}
-	ioctl, err := nr("ioctl")
-	if err != nil {
-		return nil, err
-	}
-	pers, err := nr("personality")
-	if err != nil {
-		return nil, err
-	}
-	socket, err := nr("socket")
-	if err != nil {
-		return nil, err
+	nrs := map[string]uint32{}
+	for _, name := range prefixDecided {
+		n, err := nr(name)
+		if err != nil {
+			return nil, err
+		}
+		nrs[name] = n
 	}
 	lo := func(arg uint32) uint32 { // offset of an argument's low 32 bits
 		off := offArgs + 8*arg
@@ -162,6 +153,9 @@ func buildPrefix(info *arch.Info, refuse uint32) ([]bpf.Instruction, error) {
 		}
 		return off
 	}
+	hi := func(arg uint32) uint32 { // offset of an argument's high 32 bits
+		return lo(arg) ^ 4
+	}
 	var a asm
 	a.ld(offArch)
 	a.jeq(uint32(info.ID), "", "refuse") // a foreign ABI bypasses the native tables
@@ -169,16 +163,18 @@ func buildPrefix(info *arch.Info, refuse uint32) ([]bpf.Instruction, error) {
 	if info.ID == arch.X86_64.ID {
 		a.jge(x32Bit, "refuse", "")
 	}
-	a.jeq(clone3, "enosys", "")
-	a.jeq(clone, "clone", "")
-	a.jeq(ioctl, "ioctl", "")
-	a.jeq(pers, "personality", "")
-	a.jeq(socket, "socket", "")
+	a.jeq(nrs["clone3"], "enosys", "")
+	for _, name := range prefixDecided[1:] {
+		a.jeq(nrs[name], name, "")
+	}
 	a.ja("body")
 
 	a.label("clone")
 	a.ld(lo(0))
-	a.jset(cloneNSFlags, "refuse", "allow")
+	a.jset(cloneNSFlags, "refuse", "")
+	a.and(cloneExitSignal)
+	a.jeq(sigXCPU, "refuse", "")
+	a.jeq(sigXFSZ, "refuse", "allow")
 
 	a.label("ioctl")
 	a.ld(lo(1))
@@ -195,10 +191,65 @@ func buildPrefix(info *arch.Info, refuse uint32) ([]bpf.Instruction, error) {
 	a.jeq(afVsock, "refuse", "")
 	a.jeq(afALG, "refuse", "allow")
 
+	// Sending SIGXCPU or SIGXFSZ: the signal number's argument.
+	for _, sc := range []struct {
+		name string
+		arg  uint32
+	}{{"kill", 1}, {"tkill", 1}, {"tgkill", 2}, {"rt_sigqueueinfo", 1}, {"rt_tgsigqueueinfo", 2}, {"pidfd_send_signal", 1}} {
+		a.label(sc.name)
+		a.ld(lo(sc.arg))
+		a.jeq(sigXCPU, "refuse", "")
+		a.jeq(sigXFSZ, "refuse", "allow")
+	}
+	a.label("fcntl") // F_SETSIG SIGXCPU or SIGXFSZ
+	a.ld(lo(1))
+	a.jeq(fSetSig, "", "allow")
+	a.ld(lo(2))
+	a.jeq(sigXCPU, "refuse", "")
+	a.jeq(sigXFSZ, "refuse", "allow")
+
+	// A signal event (a struct in memory the filter cannot read) may
+	// name SIGXFSZ: only the NULL default is allowed.
+	for _, name := range []string{"timer_create", "mq_notify"} {
+		a.label(name)
+		a.ld(lo(1))
+		a.jeq(0, "", "refuse")
+		a.ld(hi(1))
+		a.jeq(0, "allow", "refuse")
+	}
+
+	a.label("rt_sigaction") // SIGXFSZ keeps its default action
+	a.ld(lo(0))
+	a.jeq(sigXFSZ, "", "allow")
+	a.ld(lo(1))
+	a.jeq(0, "", "skip")
+	a.ld(hi(1))
+	a.jeq(0, "allow", "skip")
+
+	// Calls that may act on another process: only on the caller itself
+	// (pid 0), so the script cannot reach the init or a sibling.
+	for _, name := range []string{"prlimit64", "sched_setaffinity", "sched_setparam", "sched_setscheduler", "sched_setattr"} {
+		a.label(name)
+		a.ld(lo(0))
+		a.jeq(0, "allow", "refuse")
+	}
+	for _, sc := range []struct {
+		name string
+		user uint32 // the "which" meaning every process of a user
+	}{{"setpriority", prioUser}, {"ioprio_set", ioprioWhoUser}} {
+		a.label(sc.name)
+		a.ld(lo(1))
+		a.jeq(0, "", "refuse")
+		a.ld(lo(0))
+		a.jeq(sc.user, "refuse", "allow")
+	}
+
 	a.label("refuse")
 	a.ret(refuse)
 	a.label("enosys")
 	a.ret(retENOSYS)
+	a.label("skip")
+	a.ret(retSkip)
 	a.label("allow")
 	a.ret(retAllow)
 	a.label("body")
@@ -252,6 +303,9 @@ func (a *asm) ja(l string) {
 	}
 	a.jumps[len(a.ins)] = [2]string{l, ""}
 	a.ins = append(a.ins, bpf.Jump{})
+}
+func (a *asm) and(k uint32) {
+	a.ins = append(a.ins, bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: k})
 }
 func (a *asm) ret(k uint32) { a.ins = append(a.ins, bpf.RetConstant{Val: k}) }
 func (a *asm) label(l string) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/elastic/go-seccomp-bpf/arch"
@@ -24,6 +25,8 @@ const (
 	KindSocket      Kind = "socket"          // AF_VSOCK / AF_ALG sockets
 	KindForeignArch Kind = "foreign-arch"    // another ABI (i386 on x86_64)
 	KindX32         Kind = "x32"             // the x32 ABI
+	KindSignal      Kind = "signal"          // sending SIGXCPU or SIGXFSZ, which only the kernel may
+	KindOtherPid    Kind = "other-process"   // limits or scheduling of another process
 	KindNotAllowed  Kind = "not-allowed"     // not on the allow-list (unknown or new)
 )
 
@@ -132,8 +135,12 @@ func classify(info *arch.Info, d seccompData) Refusal {
 	case info.ID == arch.X86_64.ID && uint32(d.Nr)&x32Bit != 0:
 		r.Kind, r.Reason = KindX32, "syscall of the x32 ABI"
 		r.Name = "x32:" + strconv.Itoa(int(uint32(d.Nr)&^x32Bit))
-	case name == "clone":
+	case name == "clone" && uint32(d.Args[0])&cloneNSFlags != 0:
 		r.Kind, r.Reason = KindCloneNS, fmt.Sprintf("new namespaces (clone flags %#x)", d.Args[0])
+	case slices.Contains(signalCalls, name):
+		r.Kind, r.Reason, r.Dangerous = KindSignal, "SIGXCPU and SIGXFSZ may only come from the kernel's CPU and file-size limits (the evidence of cpu-limit and file-size-limit)", false
+	case slices.Contains(otherPidCalls, name):
+		r.Kind, r.Reason, r.Dangerous = KindOtherPid, "acts on another process (the sandbox's init shares the script's uid); only the caller's own (pid 0) is allowed", false
 	case name == "ioctl":
 		r.Kind = KindIoctl
 		switch uint32(d.Args[1]) {

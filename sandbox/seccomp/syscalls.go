@@ -167,8 +167,58 @@ var denied = []struct{ name, reason string }{
 //     x32 ABI are refused and reported: the tables above are for the native
 //     ABI only, so any other ABI would bypass them.
 //
+//   - sending SIGXCPU or SIGXFSZ is refused (EPERM, reported, not
+//     dangerous) whichever way: kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo,
+//     pidfd_send_signal, clone with either as its exit signal, fcntl
+//     F_SETSIG, and timer_create and mq_notify with a signal event (the
+//     event is in memory the filter cannot read, so only NULL is
+//     allowed); rt_sigaction on SIGXFSZ with a new action returns 0
+//     without changing it (not reported), so SIGXFSZ keeps its default
+//     action even in Python, which ignores it at start-up. A death by
+//     SIGXFSZ is then only ever the kernel's RLIMIT_FSIZE refusal, and a
+//     death by SIGXCPU RLIMIT_CPU's: the evidence of the file-size-limit
+//     and cpu-limit statuses.
+//   - prlimit64, sched_setaffinity, sched_setparam, sched_setscheduler
+//     and sched_setattr only on the caller itself (pid 0); setpriority
+//     and ioprio_set only with who 0 and not for a whole user (the init
+//     shares the script's uid): refused (EPERM, reported, not dangerous)
+//     on any other process, so the script cannot lower the init's limits
+//     or starve it.
+//
 // Everything else (unknown or new syscalls) answers ENOSYS, reported as
 // not-allowed (not as an attack): ENOSYS lets glibc and Python fall back.
+
+// prefixDecided are decided by the filter's prefix (argument checks), not
+// by the allow-list; clone3 comes first (ENOSYS, see above).
+var prefixDecided = []string{"clone3", "clone", "ioctl", "personality", "socket",
+	"kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal",
+	"fcntl", "timer_create", "mq_notify", "rt_sigaction",
+	"prlimit64", "sched_setaffinity", "sched_setparam", "sched_setscheduler", "sched_setattr",
+	"setpriority", "ioprio_set"}
+
+// signalCalls and otherPidCalls are the prefix-decided calls refused for
+// the SIGXCPU/SIGXFSZ and the other-process rules (clone is refused for its exit
+// signal only when it has no namespace flag).
+var (
+	signalCalls = []string{"clone", "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+		"pidfd_send_signal", "fcntl", "timer_create", "mq_notify"}
+	otherPidCalls = []string{"prlimit64", "sched_setaffinity", "sched_setparam", "sched_setscheduler",
+		"sched_setattr", "setpriority", "ioprio_set"}
+)
+
+// Signal numbers and arguments of the SIGXFSZ rules.
+const (
+	sigXCPU         = 24   // SIGXCPU and SIGXFSZ: the same on every Linux
+	sigXFSZ         = 25   // architecture Go supports but mips
+	cloneExitSignal = 0xff // CSIGNAL: clone's exit signal
+	fSetSig         = 10   // F_SETSIG
+)
+
+// The "which" values that mean every process of a user.
+const (
+	prioUser      = 2 // PRIO_USER
+	ioprioWhoUser = 3 // IOPRIO_WHO_USER
+)
 
 // cloneNSFlags are the CLONE_NEW* flags accepted by clone(2). CLONE_NEWTIME
 // (0x80) is valid only for clone3 and overlaps the exit signal byte here.
