@@ -188,7 +188,7 @@ func (a *analyzer) run(src []byte, depth int) error {
 			a.checkIdentifier(n, f.sc)
 		case "string":
 			// Children too: f-string interpolations hold code.
-			a.checkString(n)
+			a.checkString(n, f.sc)
 		case "binary_operator":
 			a.checkBinop(n, f.sc)
 		case "assert_statement":

