@@ -123,10 +123,19 @@ func (a *auditor) end(ctx context.Context, res *Result) error {
 	if _, err := l.Append(ctx, audit.Record{Kind: audit.KindRunEnd, RunID: res.ID, Durable: true, End: &audit.RunEnd{
 		Status: string(res.Status), ExitCode: res.ExitCode, Signal: res.Signal, Error: res.Error,
 		Usage: audit.Usage(res.Usage), Findings: sum, Layers: layers, Events: len(res.Events),
+		Outputs: outputsRecord(res.Outputs), OutputsOmitted: res.OutputsOmitted,
 	}}); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+func outputsRecord(files []OutputFile) []audit.Output {
+	var out []audit.Output
+	for _, f := range files {
+		out = append(out, audit.Output(f))
+	}
+	return out
 }
 
 // endRecordTime bounds the wait for an end record's write once the run's

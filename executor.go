@@ -75,6 +75,18 @@ type Job struct {
 	// Stdout and Stderr, when set, receive the output live as well (up to
 	// the output cap); Result keeps a copy either way.
 	Stdout, Stderr io.Writer
+	// OutputDir, when set, is the host folder (created if missing) that
+	// files of the work dir are copied into after the run, at the same
+	// relative paths, within the policy's outputs caps; Result.Outputs
+	// lists them with their SHA-256, and the refused ones with the reason.
+	// Existing files of the same name are replaced. Nothing is collected
+	// from a canceled run.
+	OutputDir string
+	// Outputs are glob patterns relative to the work dir selecting the
+	// files to collect ("*.csv", "out/**"); nil: the policy's
+	// outputs.paths, and when that is empty every file but the script
+	// and the inputs.
+	Outputs []string
 }
 
 // Executor runs jobs. It is safe for concurrent use.

@@ -111,6 +111,11 @@ func loadInput(job *Job, pol *policy.Policy) (_ *input, err error) {
 		in.files = append(in.files, f)
 		in.names = append(in.names, name)
 	}
+	for _, p := range job.Outputs {
+		if err := policy.CheckOutputPattern(p); err != nil {
+			return nil, badInput("outputs: %v", err)
+		}
+	}
 	in.env, err = buildEnv(job, pol)
 	if err != nil {
 		return nil, err

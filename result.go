@@ -123,6 +123,18 @@ type Truncated struct {
 	Stderr bool `json:"stderr"`
 }
 
+// OutputFile is one file of the work dir selected for collection after
+// the run (Job.OutputDir): copied, with its SHA-256, or refused, saying
+// why (a cap, a symlink, not a regular file).
+type OutputFile struct {
+	// Path is relative to the work dir (and to Job.OutputDir), with
+	// slashes.
+	Path    string `json:"path"`
+	Size    int64  `json:"size"`
+	SHA256  string `json:"sha256,omitempty"`
+	Refused string `json:"refused,omitempty"`
+}
+
 // Result is the outcome of one run, as `cordon run --json` prints it.
 type Result struct {
 	ID        string                      `json:"id"`
@@ -137,4 +149,8 @@ type Result struct {
 	Stdout    string                      `json:"stdout"`
 	Stderr    string                      `json:"stderr"`
 	Truncated Truncated                   `json:"truncated"`
+	// Outputs are the files collected into Job.OutputDir (or refused);
+	// OutputsOmitted counts refused files past the first 100 listed.
+	Outputs        []OutputFile `json:"outputs,omitempty"`
+	OutputsOmitted int          `json:"outputs_omitted,omitempty"`
 }

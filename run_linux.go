@@ -266,6 +266,12 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	reason, dangerous := s.reason, s.dangerous
 	s.mu.Unlock()
 	decide(&res, pol, ex, st, reason, dangerous)
+	// Stage: output files, once nothing of the sandbox runs.
+	if job.OutputDir != "" && res.Status != StatusCanceled {
+		if work := p.sb.WorkDir(); work != nil {
+			collectOutputs(work, job, pol, in, &res)
+		}
+	}
 
 	// Stage: the audit end record.
 	p.endAudit(ctx, &res)

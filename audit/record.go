@@ -80,6 +80,19 @@ type RunEnd struct {
 	Findings     FindingsSummary         `json:"findings"`
 	Layers       map[policy.Layer]string `json:"layers,omitempty"` // in force
 	Events       int                     `json:"events"`
+	// Outputs are the files collected from the work dir (or refused),
+	// OutputsOmitted the refused ones not listed.
+	Outputs        []Output `json:"outputs,omitempty"`
+	OutputsOmitted int      `json:"outputs_omitted,omitempty"`
+}
+
+// Output is one file collected from a run's work dir, or refused; it has
+// the fields of cordon.OutputFile.
+type Output struct {
+	Path    string `json:"path"`
+	Size    int64  `json:"size"`
+	SHA256  string `json:"sha256,omitempty"`
+	Refused string `json:"refused,omitempty"`
 }
 
 // SecurityEvent is one violation or notable event of a run.

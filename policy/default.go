@@ -47,5 +47,6 @@ func Default() *Policy {
 			Args: []string{"-E", "-s"},
 		},
 		Isolation: Isolation{AllowDegraded: []Layer{}},
+		Outputs:   Outputs{Paths: []string{}, MaxFiles: 100, MaxSize: 64 << 20},
 	}
 }

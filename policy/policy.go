@@ -32,6 +32,7 @@ type Policy struct {
 	Audit       Audit       `yaml:"audit" json:"audit"`
 	Runtime     Runtime     `yaml:"runtime" json:"runtime"`
 	Isolation   Isolation   `yaml:"isolation" json:"isolation"`
+	Outputs     Outputs     `yaml:"outputs" json:"outputs"`
 
 	// Source is the file this policy was loaded from ("" for built-ins).
 	Source string `yaml:"-" json:"-"`

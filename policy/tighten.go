@@ -85,6 +85,8 @@ func (t *tightener) limits() {
 		{"network.max_bytes_in", int64(t.r.Network.MaxBytesIn), int64(t.c.Network.MaxBytesIn), FormatSize},
 		{"network.connection_time", int64(t.r.Network.ConnectionTime), int64(t.c.Network.ConnectionTime), durStr},
 		{"audit.checkpoint_every", int64(t.r.Audit.CheckpointEvery), int64(t.c.Audit.CheckpointEvery), intStr},
+		{"outputs.max_files", int64(t.r.Outputs.MaxFiles), int64(t.c.Outputs.MaxFiles), intStr},
+		{"outputs.max_size", int64(t.r.Outputs.MaxSize), int64(t.c.Outputs.MaxSize), FormatSize},
 		{"audit.checkpoint_interval", int64(t.r.Audit.CheckpointInterval), int64(t.c.Audit.CheckpointInterval), durStr},
 	} {
 		if f.req > f.ceiling {

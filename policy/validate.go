@@ -67,6 +67,7 @@ var checks = []check{
 	{"audit", checkAudit},
 	{"runtime", checkRuntime},
 	{"isolation", checkIsolation},
+	{"outputs", checkOutputs},
 }
 
 var warnings = []check{
@@ -487,6 +488,21 @@ func warnEnvIgnored(c *checker) {
 	for _, n := range append(slices.Clone(c.p.Environment.Pass), sortedKeys(c.p.Environment.Set)...) {
 		if strings.HasPrefix(n, "PYTHON") {
 			c.warnf(fields("environment.set."+n, "environment.pass"), "%s is ignored: runtime.args has -E or -I", n)
+		}
+	}
+}
+
+func checkOutputs(c *checker) {
+	o := c.p.Outputs
+	if o.MaxFiles < 1 {
+		c.errorf(fields("outputs.max_files"), "must be at least 1")
+	}
+	if o.MaxSize <= 0 {
+		c.errorf(fields("outputs.max_size"), "must be more than 0")
+	}
+	for i, p := range o.Paths {
+		if err := CheckOutputPattern(p); err != nil {
+			c.errorf(fields(indexPath("outputs.paths", i)), "%v", err)
 		}
 	}
 }

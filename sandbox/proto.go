@@ -11,7 +11,7 @@ const (
 	msgReady    = 'R' // init → supervisor: root built, waiting for a task (body: readyMsg; fd: the proxy's listening socket when Spec.ProxyPort is set)
 	msgError    = 'E' // init → supervisor: setup failed (body: errorMsg)
 	msgTask     = 'T' // supervisor → init: the task (body: Task; fds: the files)
-	msgStarted  = 'S' // init → supervisor: the interpreter runs (body: startedMsg)
+	msgStarted  = 'S' // init → supervisor: the interpreter runs (body: startedMsg; fd: the work dir)
 	msgExit     = 'X' // init → supervisor: the interpreter exited (body: exitMsg)
 	msgListener = 'L' // child → supervisor: the seccomp listener (fd, no body)
 )

@@ -29,6 +29,7 @@ type Sandbox struct {
 
 	ready    readyMsg
 	proxy    *os.File // the egress proxy's listening socket, until taken
+	work     *os.File // the work dir, from the start of the interpreter
 	placed   chan error
 	msgs     chan message
 	listener chan int
@@ -379,6 +380,11 @@ func (s *Sandbox) Run(task Task, files []*os.File) error {
 	case m.err != nil:
 		return &SetupError{Step: "stage-2 init", Err: "ended before the interpreter started: " + m.err.Error()}
 	case m.kind == msgStarted:
+		if m.fd >= 0 {
+			s.mu.Lock()
+			s.work = os.NewFile(uintptr(m.fd), WorkDir)
+			s.mu.Unlock()
+		}
 		return nil
 	case m.kind == msgError:
 		return decodeError(m.body)
@@ -420,6 +426,29 @@ func (s *Sandbox) Wait() Exit {
 	s.dropListener()
 	s.dropProxy()
 	return ex
+}
+
+// WorkDir is the sandbox's work dir (an O_DIRECTORY descriptor of its
+// tmpfs), from a successful Run until Close; nil before. Read it only
+// once Wait returned: every process of the sandbox is gone then, and the
+// files stay as the script left them. Open below it without following
+// symlinks (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS): the script chose
+// every name in it.
+func (s *Sandbox) WorkDir() *os.File {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.work
+}
+
+// dropWork closes the work dir's descriptor.
+func (s *Sandbox) dropWork() {
+	s.mu.Lock()
+	f := s.work
+	s.work = nil
+	s.mu.Unlock()
+	if f != nil {
+		f.Close()
+	}
 }
 
 // ProxySocket takes the egress proxy's listening socket (127.0.0.1 on
@@ -465,6 +494,7 @@ func (s *Sandbox) Close() {
 	unix.Close(s.ctl)
 	s.dropListener()
 	s.dropProxy()
+	s.dropWork()
 	s.stdoutR.Close()
 	s.stderrR.Close()
 }

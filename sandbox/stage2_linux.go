@@ -211,6 +211,13 @@ func runInit(ctl int, specJSON string) error {
 			plan.withListener(ctl)
 		}
 	}
+	// The work dir, for the supervisor: it collects output files through
+	// this descriptor once the run is over and every process of the
+	// sandbox is gone (the tmpfs lives as long as the descriptor does).
+	workFD, err := unix.Open(WorkDir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fail("work dir: open", err)
+	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
 		return fail("fork: pipe", err)
@@ -232,7 +239,8 @@ func runInit(ctl int, specJSON string) error {
 		unix.Wait4(pid, &ws, 0, nil)
 		return &childErr{step: st, errno: en}
 	}
-	send(ctl, msgStarted, startedMsg{Pid: pid}, nil)
+	send(ctl, msgStarted, startedMsg{Pid: pid}, []int{workFD})
+	unix.Close(workFD)
 	return reap(ctl, pid)
 }
 

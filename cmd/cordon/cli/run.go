@@ -19,7 +19,8 @@ import (
 )
 
 const runUsage = `Usage:
-    cordon run [--policy FILE] [--file PATH]... [--resolve NAME=ADDR]... [--json] [-v] SCRIPT [-- ARGS...]
+    cordon run [--policy FILE] [--file PATH]... [--output DIR [--output-glob GLOB]...]
+               [--resolve NAME=ADDR]... [--json] [-v] SCRIPT [-- ARGS...]
 
 Runs the Python script SCRIPT in a kernel-enforced sandbox: new user, pid,
 mount, network, ipc, uts and cgroup namespaces, a fresh root holding only
@@ -36,6 +37,14 @@ Every status but ok and exit-nonzero is explained in one line on stderr.
 Flags:
     --policy FILE  the policy (default: the strict built-in policy)
     --file PATH    copy PATH into the work dir next to the script (repeatable)
+    --output DIR   after the run, copy the files the script left in its work
+                   dir into DIR (created if missing; same relative paths;
+                   regular files only, never through a symlink), within
+                   outputs.max_files and outputs.max_size; which files:
+                   the policy's outputs.paths, else all but the inputs
+    --output-glob GLOB
+                   collect the files matching GLOB instead (relative to
+                   the work dir; "**" for any folders; repeatable)
     --resolve NAME=ADDR[,ADDR...]
                    network mode allowlist: the egress proxy resolves NAME to
                    these addresses instead of asking DNS (repeatable); the
@@ -48,6 +57,7 @@ Examples:
     cordon run hello.py
     cordon run --file data.csv report.py -- --month 2026-11
     cordon run --json job.py < input.txt
+    cordon run --output results --output-glob '*.csv' report.py
 `
 
 func init() {
@@ -68,8 +78,10 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() { fmt.Fprint(env.Stderr, runUsage) }
 	policyFile := fs.String("policy", "", "policy file")
-	var files, resolves fileList
+	var files, resolves, outGlobs fileList
 	fs.Var(&files, "file", "input file")
+	outDir := fs.String("output", "", "collect output files into this folder")
+	fs.Var(&outGlobs, "output-glob", "pattern of output files to collect")
 	fs.Var(&resolves, "resolve", "pin a name for the egress proxy")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	verbose := fs.Bool("v", false, "print a summary")
@@ -124,7 +136,11 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 			warningf(env, "closing the audit log: %v", err)
 		}
 	}()
-	job := cordon.Job{Script: script, Args: scriptArgs, Files: files, Policy: pol, Stdin: env.Stdin}
+	if len(outGlobs) > 0 && *outDir == "" {
+		return usagef("run", "--output-glob needs --output DIR")
+	}
+	job := cordon.Job{Script: script, Args: scriptArgs, Files: files, Policy: pol, Stdin: env.Stdin,
+		OutputDir: *outDir, Outputs: outGlobs}
 	if !*asJSON {
 		job.Stdout, job.Stderr = env.Stdout, env.Stderr
 	}
@@ -147,6 +163,9 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	}
 	if *verbose {
 		runSummary(env.Stderr, &res)
+	}
+	if *outDir != "" && !*asJSON {
+		outputsSummary(env, &res, *outDir, *verbose)
 	}
 	if line := statusLine(&res, pol); line != "" {
 		infof(env, "%s", line)

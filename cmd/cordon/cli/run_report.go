@@ -114,3 +114,38 @@ func runSummary(w io.Writer, r *cordon.Result) {
 		fmt.Fprintf(w, "cordon: output truncated (stdout %v, stderr %v)\n", r.Truncated.Stdout, r.Truncated.Stderr)
 	}
 }
+
+// outputsSummary says how many files were collected into dir, each refused
+// one as a warning, and with -v each copied one with its SHA-256.
+func outputsSummary(env *Env, r *cordon.Result, dir string, verbose bool) {
+	var copied int
+	var size int64
+	for _, f := range r.Outputs {
+		if f.Refused == "" {
+			copied++
+			size += f.Size
+		}
+	}
+	if r.Outputs != nil {
+		infof(env, "outputs: %s (%s) copied to %s", plural(copied, "file"), sizeText(size), dir)
+	}
+	for _, f := range r.Outputs {
+		switch {
+		case f.Refused != "":
+			warningf(env, "output %s refused: %s", f.Path, f.Refused)
+		case verbose:
+			infof(env, "output %s %s sha256:%s", f.Path, sizeText(f.Size), f.SHA256)
+		}
+	}
+	if r.OutputsOmitted > 0 {
+		warningf(env, "%s more refused (not listed)", plural(r.OutputsOmitted, "output file"))
+	}
+}
+
+// sizeText is a byte count for people: "4 bytes", "1MiB".
+func sizeText(n int64) string {
+	if n < 1024 {
+		return plural(int(n), "byte")
+	}
+	return policy.FormatSize(n)
+}
