@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -401,6 +402,10 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, r
 		res.Events = append(res.Events, Event{Type: t, TimeMS: res.Usage.WallMS, Message: msg})
 	}
 	cpuMS := res.Usage.CPUUserMS + res.Usage.CPUSysMS
+	if !ex.Reported && reason == notKilled {
+		// Never silent: whatever the status, the init's death is told.
+		limitEvent("init-died", initDeath(ex))
+	}
 	switch {
 	case reason == killedTimeout:
 		res.Status = StatusTimeout
@@ -416,9 +421,9 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, r
 		// ended, its evidence decides below.
 		res.Status = StatusCanceled
 		res.Error = "run canceled"
-	case !ex.Reported:
+	case !ex.Reported && st.OOMKills == 0 && st.PidsMaxHits == 0:
 		res.Status = StatusInternalError
-		res.Error = "the sandbox's init ended without reporting the interpreter's exit"
+		res.Error = initDeath(ex)
 	case st.OOMKills > 0:
 		res.Status = StatusMemoryLimit
 		limitEvent("memory-limit", fmt.Sprintf("memory limit %s reached (%d OOM kills)", pol.Limits.Memory, st.OOMKills))
@@ -442,6 +447,20 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, r
 	default:
 		res.Status = StatusOK
 	}
+}
+
+// initDeath says how the sandbox's init died without reporting the
+// interpreter's exit: how it ended and the first line of what it wrote (a
+// Go runtime crash names its cause there).
+func initDeath(ex sandbox.Exit) string {
+	msg := "the sandbox's init ended without reporting the interpreter's exit"
+	if ex.InitEnd != "" {
+		msg += " (" + ex.InitEnd + ")"
+	}
+	if first, _, _ := strings.Cut(strings.TrimSpace(ex.InitLog), "\n"); first != "" {
+		msg += ": " + first
+	}
+	return msg
 }
 
 // endAudit writes the end record of a run that got its start record (a

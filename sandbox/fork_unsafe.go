@@ -35,7 +35,8 @@ func runtime_AfterForkInChild()
 type childStep uint32
 
 const (
-	stepSetsid childStep = iota + 1
+	stepStderr childStep = iota + 1
+	stepSetsid
 	stepPdeathsig
 	stepChdir
 	stepRlimit
@@ -50,7 +51,7 @@ const (
 )
 
 var stepNames = map[childStep]string{
-	stepSetsid: "setsid", stepPdeathsig: "death signal", stepChdir: "chdir work dir",
+	stepStderr: "stderr", stepSetsid: "setsid", stepPdeathsig: "death signal", stepChdir: "chdir work dir",
 	stepRlimit: "rlimits", stepAmbient: "capabilities: ambient",
 	stepBounding: "capabilities: bounding set", stepCapset: "capabilities: capset",
 	stepNoNewPrivs: "no_new_privs", stepLandlock: "landlock: restrict_self",
@@ -97,6 +98,10 @@ type childPlan struct {
 	fdSlot       *int32
 	payload      [1]byte
 
+	// stderrFD becomes the child's fd 2 (the init's own stderr is not
+	// the script's).
+	stderrFD int
+
 	errFD  int
 	errBuf [2]uint32
 
@@ -105,7 +110,7 @@ type childPlan struct {
 }
 
 func newChildPlan(argv, env []string, dir string) (*childPlan, error) {
-	p := &childPlan{landlockFD: -1, ctlFD: -1}
+	p := &childPlan{landlockFD: -1, ctlFD: -1, stderrFD: 2}
 	var err error
 	if p.path, err = unix.BytePtrFromString(argv[0]); err != nil {
 		return nil, err
@@ -169,6 +174,12 @@ func forkChild1(p *childPlan) (pid int, errno syscall.Errno) {
 	runtime_AfterForkInChild()
 	var step childStep
 
+	if p.stderrFD != 2 {
+		if _, _, e = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(p.stderrFD), 2, 0); e != 0 {
+			step = stepStderr
+			goto fail
+		}
+	}
 	if _, _, e = syscall.RawSyscall(syscall.SYS_SETSID, 0, 0, 0); e != 0 {
 		step = stepSetsid
 		goto fail

@@ -26,6 +26,7 @@ type Sandbox struct {
 	stdinW  *os.File
 	stdoutR *os.File
 	stderrR *os.File
+	initLog *initLog
 
 	ready    readyMsg
 	proxy    *os.File // the egress proxy's listening socket, until taken
@@ -51,8 +52,14 @@ type message struct {
 // Exit is what the init reported about the interpreter.
 type Exit struct {
 	// Reported is false when the init ended without reporting (killed at
-	// timeout, or setup failed): the other fields are then zero.
-	Reported   bool
+	// timeout, or setup failed): the other fields are then zero but
+	// InitEnd and InitLog.
+	Reported bool
+	// InitEnd is how the init itself ended ("exit status 2", "signal:
+	// killed"), InitLog the start of what it wrote to its stderr (a Go
+	// runtime crash names its cause there).
+	InitEnd    string
+	InitLog    string
 	WaitStatus unix.WaitStatus
 	UserUS     int64
 	SysUS      int64
@@ -135,7 +142,15 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		}
 		return nil, err
 	}
-	closers = append(closers, stdinR, stdoutW, stderrW)
+	logR, logW, err := os.Pipe()
+	if err != nil {
+		for _, f := range []*os.File{stdinR, stdinW, stdoutR, stdoutW, stderrR, stderrW} {
+			f.Close()
+		}
+		return nil, err
+	}
+	closers = append(closers, stdinR, stdoutW, stderrW, logW)
+	s.initLog = newInitLog(logR)
 	s.stdinW, s.stdoutR, s.stderrR = stdinW, stdoutR, stderrR
 	defer func() {
 		if err != nil {
@@ -165,8 +180,8 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		Env:        []string{},
 		Stdin:      stdinR,
 		Stdout:     stdoutW,
-		Stderr:     stderrW,
-		ExtraFiles: append([]*os.File{ctlChild}, binds...),
+		Stderr:     logW,
+		ExtraFiles: append([]*os.File{ctlChild, stderrW}, binds...),
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: unix.CLONE_NEWUSER | unix.CLONE_NEWPID | unix.CLONE_NEWNS |
 				unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS,
@@ -425,6 +440,10 @@ func (s *Sandbox) Wait() Exit {
 	unix.Close(s.ctl)
 	s.dropListener()
 	s.dropProxy()
+	if s.cmd.ProcessState != nil {
+		ex.InitEnd = s.cmd.ProcessState.String()
+	}
+	ex.InitLog = s.initLog.text()
 	return ex
 }
 
@@ -497,6 +516,41 @@ func (s *Sandbox) Close() {
 	s.dropWork()
 	s.stdoutR.Close()
 	s.stderrR.Close()
+	s.initLog.text()
+}
+
+// maxInitLog bounds what is kept of the init's own stderr.
+const maxInitLog = 4 << 10
+
+// initLog drains the init's stderr, keeping its first maxInitLog bytes.
+type initLog struct {
+	buf  []byte
+	done chan struct{}
+}
+
+func newInitLog(r *os.File) *initLog {
+	l := &initLog{done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		defer r.Close()
+		b := make([]byte, 4096)
+		for {
+			n, err := r.Read(b)
+			if keep := min(n, maxInitLog-len(l.buf)); keep > 0 {
+				l.buf = append(l.buf, b[:keep]...)
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return l
+}
+
+// text waits for the init's stderr to close and returns what was kept.
+func (l *initLog) text() string {
+	<-l.done
+	return string(l.buf)
 }
 
 // hasSysAdmin reports whether the supervisor holds CAP_SYS_ADMIN in the

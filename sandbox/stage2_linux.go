@@ -23,11 +23,15 @@ import (
 // stage2Arg0 is argv[0] of the stage-2 init.
 const stage2Arg0 = "cordon-sandbox-init"
 
-// Fds of the stage-2 init.
+// Fds of the stage-2 init. Its own stderr (fd 2) is a pipe the
+// supervisor keeps apart (a Go crash of the init explains its death, and
+// never mixes with the script's output); the interpreter's stderr arrives
+// as scriptStderrFD and becomes the child's fd 2.
 const (
-	ctlFD      = 3
-	firstBind  = 4
-	stage2Host = "cordon"
+	ctlFD          = 3
+	scriptStderrFD = 4
+	firstBind      = 5
+	stage2Host     = "cordon"
 )
 
 func init() {
@@ -202,6 +206,7 @@ func runInit(ctl int, specJSON string) error {
 	if err != nil {
 		return fail("task: argv", err)
 	}
+	plan.stderrFD = scriptStderrFD
 	plan.rlimits = withInitThreads(spec.Rlimits, threads())
 	plan.lastCap = lastCap
 	plan.landlockFD, plan.landlockFlags = llFD, llFlags
