@@ -190,10 +190,18 @@ func buildEnv(job *Job, pol *policy.Policy) ([]string, error) {
 	for n, v := range pol.Environment.Set {
 		vals[n] = v
 	}
-	env := append([]string(nil), fixedEnv...)
+	env := make([]string, 0, len(fixedEnv)+len(vals))
+	for _, kv := range fixedEnv {
+		// environment.set may choose the locale (validation refuses
+		// setting PATH and HOME, and passing any of the three).
+		if n, _, _ := strings.Cut(kv, "="); n == "LANG" && pol.Environment.Set["LANG"] != "" {
+			continue
+		}
+		env = append(env, kv)
+	}
 	keys := make([]string, 0, len(vals))
 	for n := range vals {
-		if n == "PATH" || n == "HOME" || n == "LANG" || strings.ContainsAny(n, "=\x00") {
+		if n == "PATH" || n == "HOME" || strings.ContainsAny(n, "=\x00") {
 			continue
 		}
 		keys = append(keys, n)
