@@ -318,8 +318,16 @@ func (a *analyzer) checkString(n int32, sc *scope) {
 		a.emit(fi)
 	}
 	if hasAny(ls, persistHints) && len(s) < 4096 {
-		if m := persistPaths.FindString(s); m != "" {
-			a.report("CDN506", n, m, "reference to persistence location %q", short)
+		if m := persistPaths.FindString(s); m != "" && !a.shownOrMatched(n, sc) {
+			fi := a.finding("CDN506", n, fmt.Sprintf("reference to persistence location %q", short), m)
+			if strings.Count(s, " ") >= 4 && !strings.ContainsAny(s, "|>") {
+				// Prose (help text, instructions to the user) that names
+				// the file, not a path being written or a shell line
+				// appending to it.
+				fi.Severity = low
+				fi.Message = fmt.Sprintf("persistence location named in text %q", short)
+			}
+			a.emit(fi)
 		}
 	}
 	if hasAny(ls, metadataHints) {

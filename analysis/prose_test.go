@@ -66,3 +66,38 @@ func TestCommandStringShownOrMatched(t *testing.T) {
 		}
 	}
 }
+
+// TestPersistencePathInProse: a sentence naming ~/.bashrc or crontab (help
+// text, instructions for the user) is low, text the standard library only
+// shows is no finding; the path itself, or a shell line appending to it,
+// stays high.
+func TestPersistencePathInProse(t *testing.T) {
+	tests := []struct {
+		src  string
+		want policy.Severity
+	}{
+		{`help = "read one expression per line (crontab-like)"`, policy.SeverityLow},
+		{`epilog = "The installer never edits ~/.bashrc or ~/.zshrc; it prints what to add."`, policy.SeverityLow},
+		{`msg = "The installer never edits ~/.bashrc or ~/.zshrc, it prints what to add."`, policy.SeverityLow},
+		{"text = f'''\nInstalled {p}.\nadd this line to ~/.bashrc yourself:\n    source {p}'''", policy.SeverityLow},
+		{`import argparse; argparse.ArgumentParser(epilog="The installer never edits ~/.bashrc or ~/.zshrc; it prints what to add.")`, ""},
+		{`print("add 'source ~/.venv/bin/activate' to ~/.bashrc; then log in again")`, ""},
+		{`import os; f = open(os.path.expanduser("~/.bashrc"), "a")`, policy.SeverityHigh},
+		{`p = "/etc/cron.d/backup"`, policy.SeverityHigh},
+		{`cmd = "echo python3 /tmp/x.py >> ~/.bashrc"`, policy.SeverityHigh},
+		{`cmd = "(crontab -l ; echo '* * * * * python3 /tmp/x.py') | crontab -"`, policy.SeverityHigh},
+		{`p = "C:\\Users\\me\\AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\Programs\\Startup\\x.exe"`, policy.SeverityHigh},
+	}
+	for _, tc := range tests {
+		rep := analyze(t, tc.src+"\n", Options{})
+		var got policy.Severity
+		for _, f := range rep.Findings {
+			if f.Rule == "CDN506" && f.Severity.Rank() > got.Rank() {
+				got = f.Severity
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: CDN506 %q, want %q:%s", tc.src, got, tc.want, summary(rep))
+		}
+	}
+}
