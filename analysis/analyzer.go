@@ -33,6 +33,7 @@ var waitsRe = regexp.MustCompile(`\.(accept|recv|recvfrom|get|wait|waitpid|join|
 type scope struct {
 	vars   map[string]value
 	parent *scope
+	class  bool // a class body: its names are not visible in its methods
 }
 
 func newScope(parent *scope) *scope { return &scope{vars: map[string]value{}, parent: parent} }
@@ -64,6 +65,12 @@ type analyzer struct {
 	shared *shared
 	// dunderSeen avoids reporting one chain several times.
 	dunderSeen map[int32]bool
+	// inlining > 0 while a helper's body is re-checked or its return
+	// value computed (one level: no deeper); quiet > 0 while nothing is
+	// to be reported (pre-scans).
+	inlining, quiet int
+	// inlineBudget is how many nodes re-checking helpers may still visit.
+	inlineBudget int
 }
 
 type shared struct {
@@ -98,9 +105,20 @@ func (a *analyzer) run(src []byte, depth int) error {
 		a.emit(Finding{Rule: "CDN001", Line: 1, Column: 1, EndLine: 1, EndColumn: 1,
 			Message: fmt.Sprintf("syntax tree %d levels deep, past what CPython accepts and what the analyzer follows: not fully analysed", t.maxDepth)})
 	}
-	module := newScope(nil)
+	a.inlineBudget = max(inlineBudgetMin, 2*len(t.nodes))
+	if err := a.walk([]frame{{n: 0, sc: newScope(nil)}}); err != nil {
+		return err
+	}
+	a.combine()
+	return nil
+}
+
+// walk applies the rules to the subtrees on stack, once per node, in
+// source order; function bodies come after the code around them, so that
+// they see every module-level binding.
+func (a *analyzer) walk(stack []frame) error {
+	t := a.t
 	var deferred []frame
-	stack := []frame{{n: 0, sc: module}}
 	for len(stack) > 0 || len(deferred) > 0 {
 		if len(stack) == 0 {
 			stack = append(stack, deferred[0])
@@ -127,25 +145,44 @@ func (a *analyzer) run(src []byte, depth int) error {
 				f.sc.vars[a.ident(nm)] = a.eval(t.child(n, "value"), f.sc, 0)
 			}
 		case "function_definition":
+			outer := f.sc
+			for outer.class {
+				outer = outer.parent
+			}
+			fd := &fnDef{n: n, sc: outer}
+			if f.sc.class {
+				fd.cls = f.sc
+			}
 			name := t.child(n, "name")
 			if name != none {
-				f.sc.vars[a.ident(name)] = value{}
+				f.sc.vars[a.ident(name)] = value{fn: fd}
 			}
-			body := newScope(f.sc)
-			a.bindParams(t.child(n, "parameters"), body)
+			body := newScope(outer)
+			params := t.child(n, "parameters")
+			a.bindParams(params, body, f.sc)
+			if fd.cls != nil {
+				if ps := t.namedChildren(params); len(ps) > 0 && t.kind(ps[0]) == "identifier" {
+					body.vars[a.ident(ps[0])] = value{cls: fd.cls}
+				}
+			}
 			for c := t.nodes[n].first; c != none; c = t.nodes[c].next {
 				if t.fieldOf(c) == "body" {
-					deferred = append(deferred, frame{n: c, sc: body})
+					if a.inlining == 0 {
+						deferred = append(deferred, frame{n: c, sc: body})
+					}
 				} else if t.fieldOf(c) != "name" {
 					stack = append(stack, frame{n: c, sc: f.sc, loop: f.loop, infinite: f.infinite})
 				}
 			}
 			pushChildren = false
 		case "class_definition":
-			if name := t.child(n, "name"); name != none {
-				f.sc.vars[a.ident(name)] = value{}
-			}
 			cls := newScope(f.sc)
+			cls.class = true
+			if name := t.child(n, "name"); name != none {
+				f.sc.vars[a.ident(name)] = value{cls: cls}
+			}
+			a.prescanClass(n, cls, f.sc)
+			a.checkReduce(n, cls, f.sc)
 			for c := t.nodes[n].first; c != none; c = t.nodes[c].next {
 				sc := f.sc
 				if t.fieldOf(c) == "body" {
@@ -155,7 +192,7 @@ func (a *analyzer) run(src []byte, depth int) error {
 			}
 			pushChildren = false
 		case "for_statement", "for_in_clause":
-			a.bindUnknown(t.child(n, "left"), f.sc)
+			a.bindTarget(t.child(n, "left"), elemOf(a.eval(t.child(n, "right"), f.sc, 0)), f.sc)
 			f.loop = true
 		case "while_statement":
 			f.loop = true
@@ -175,6 +212,7 @@ func (a *analyzer) run(src []byte, depth int) error {
 			}
 		case "except_clause":
 			// `except E as e` binds e; nothing to resolve through it.
+			a.checkExcept(n, f)
 		case "global_statement", "nonlocal_statement":
 		case "call":
 			a.checkCall(n, f)
@@ -182,15 +220,19 @@ func (a *analyzer) run(src []byte, depth int) error {
 			a.checkExecStatement(n, f)
 		case "attribute":
 			a.checkAttribute(n, f.sc)
+			a.checkValueUse(n, f.sc)
 		case "subscript":
 			a.checkSubscript(n, f.sc)
 		case "identifier":
 			a.checkIdentifier(n, f.sc)
+			a.checkValueUse(n, f.sc)
 		case "string":
 			// Children too: f-string interpolations hold code.
 			a.checkString(n, f.sc)
+			a.checkShape(n, f)
 		case "binary_operator":
 			a.checkBinop(n, f.sc)
+			a.checkShape(n, f)
 		case "assert_statement":
 			a.checkAssert(n)
 		case "keyword_argument":
@@ -199,16 +241,15 @@ func (a *analyzer) run(src []byte, depth int) error {
 		if !pushChildren {
 			continue
 		}
-		// Push children in reverse so they pop in source order.
-		var kids []int32
+		// Push children, then reverse them so they pop in source order.
+		from := len(stack)
 		for c := t.nodes[n].first; c != none; c = t.nodes[c].next {
-			kids = append(kids, c)
+			stack = append(stack, frame{n: c, sc: f.sc, loop: f.loop, infinite: f.infinite, bomb: f.bomb, tiny: f.tiny})
 		}
-		for k := len(kids) - 1; k >= 0; k-- {
-			stack = append(stack, frame{n: kids[k], sc: f.sc, loop: f.loop, infinite: f.infinite, bomb: f.bomb, tiny: f.tiny})
+		for i, j := from, len(stack)-1; i < j; i, j = i+1, j-1 {
+			stack[i], stack[j] = stack[j], stack[i]
 		}
 	}
-	a.combine()
 	return nil
 }
 

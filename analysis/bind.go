@@ -111,9 +111,10 @@ func wildcardNames(mod string) map[string]bool {
 	return out
 }
 
-// bindParams binds a function's parameters as unknown values, shadowing
-// outer names.
-func (a *analyzer) bindParams(params int32, sc *scope) {
+// bindParams binds a function's parameters, shadowing outer names: to
+// their default value (evaluated in outer) when they have one, else to
+// unknown. `def f(run=os.system): run(x)` calls os.system.
+func (a *analyzer) bindParams(params int32, sc, outer *scope) {
 	t := a.t
 	if params == none {
 		return
@@ -124,7 +125,7 @@ func (a *analyzer) bindParams(params int32, sc *scope) {
 			sc.vars[a.ident(c)] = value{}
 		case "default_parameter", "typed_default_parameter":
 			if nm := t.child(c, "name"); nm != none {
-				sc.vars[a.ident(nm)] = value{}
+				sc.vars[a.ident(nm)] = a.eval(t.child(c, "value"), outer, 1)
 			}
 		case "typed_parameter", "list_splat_pattern", "dictionary_splat_pattern":
 			for _, g := range t.namedChildren(c) {
@@ -154,10 +155,23 @@ func (a *analyzer) bindTarget(target int32, v value, sc *scope) {
 		switch t.kind(it.n) {
 		case "identifier":
 			sc.vars[a.ident(it.n)] = it.v
+		case "attribute":
+			// self.x = v in a method, C.x = v: a class attribute.
+			if obj := a.eval(t.child(it.n, "object"), sc, 1); obj.cls != nil {
+				obj.cls.vars[a.ident(t.child(it.n, "attribute"))] = it.v
+			}
+		case "subscript":
+			// d["shell"] = True on a tracked dict.
+			base := a.eval(t.child(it.n, "value"), sc, 1)
+			if key := a.eval(t.child(it.n, "subscript"), sc, 1); base.isDict && key.isStr && len(base.dict) < maxDictLen {
+				base.dict[key.str] = it.v
+			}
 		case "pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "expression_list":
 			kids := t.namedChildren(it.n)
 			for k, c := range kids {
-				var ev value
+				// Unpacking an unknown value still passes on its taint
+				// (for root, dirs, files in os.walk("/")).
+				ev := it.v.taint()
 				if it.v.isList && k < len(it.v.list) {
 					ev = it.v.list[k]
 				}
@@ -189,10 +203,13 @@ func (a *analyzer) assign(n int32, sc *scope) {
 	v := a.eval(right, sc, 0)
 	if t.kind(n) == "augmented_assignment" {
 		old := a.eval(left, sc, 0)
-		if old.isStr && v.isStr && len(old.str)+len(v.str) <= maxConstLen {
+		if old.isList && v.isList && len(old.list)+len(v.list) <= maxListLen {
+			v = value{isList: true, list: append(append([]value(nil), old.list...), v.list...)}
+		} else if old.isStr && v.isStr && len(old.str)+len(v.str) <= maxConstLen {
 			v = value{isStr: true, str: old.str + v.str, decoded: old.decoded + v.decoded, obf: old.obf || v.obf}
 		} else {
-			v = value{decoded: old.decoded + v.decoded}
+			v = old.taint().mergeTaint(v.taint())
+			v.sql = old.sql || v.sql || old.isStr && sqlRe.MatchString(old.str)
 		}
 	}
 	a.bindTarget(left, v, sc)

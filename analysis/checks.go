@@ -5,6 +5,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/cordonsec/cordon/policy"
 )
 
 // finding builds a finding of rule id at node n with the rule's defaults.
@@ -23,6 +25,9 @@ func (a *analyzer) finding(id string, n int32, msg, target string) Finding {
 
 // emit records f; inside an exec'd payload it is moved to the exec call.
 func (a *analyzer) emit(f Finding) {
+	if a.quiet > 0 {
+		return
+	}
 	if f.Severity == "" {
 		r := ruleByID[f.Rule]
 		f.Severity, f.Confidence, f.Category = r.Severity, r.Confidence, r.Category
@@ -39,6 +44,13 @@ func (a *analyzer) report(id string, n int32, target, format string, args ...any
 	a.emit(a.finding(id, n, fmt.Sprintf(format, args...), target))
 }
 
+// reportAt is report at severity sev instead of the rule's default.
+func (a *analyzer) reportAt(sev policy.Severity, id string, n int32, target, format string, args ...any) {
+	fi := a.finding(id, n, fmt.Sprintf(format, args...), target)
+	fi.Severity = sev
+	a.emit(fi)
+}
+
 // truthy says whether a loop condition is constantly true.
 func (a *analyzer) truthy(n int32, sc *scope) bool {
 	v := a.eval(n, sc, 0)
@@ -49,16 +61,35 @@ var shells = map[string]bool{"sh": true, "bash": true, "zsh": true, "dash": true
 	"tcsh": true, "fish": true, "ash": true, "busybox": true, "cmd": true, "cmd.exe": true, "powershell": true,
 	"powershell.exe": true, "pwsh": true}
 
-// program returns the program a process call starts, when constant.
+// launchers run the program named after them (env sh -c ..., sudo bash).
+var launchers = map[string]bool{"env": true, "nohup": true, "sudo": true, "doas": true, "timeout": true,
+	"setsid": true, "nice": true, "ionice": true, "stdbuf": true, "exec": true, "command": true, "xargs": true,
+	"chrt": true, "taskset": true, "unbuffer": true, "script": false}
+
+// program returns the program a process call starts, when constant,
+// looking past launchers, their options and VAR=value words.
 func program(v value) string {
+	var words []string
 	switch {
 	case v.isStr:
-		f := strings.Fields(v.str)
-		if len(f) > 0 {
-			return f[0]
+		words = strings.Fields(v.str)
+	case v.isList:
+		for _, e := range v.list {
+			if !e.isStr {
+				break
+			}
+			words = append(words, e.str)
 		}
-	case v.isList && len(v.list) > 0 && v.list[0].isStr:
-		return v.list[0].str
+	}
+	for i, w := range words {
+		base := strings.ToLower(path.Base(strings.ReplaceAll(w, `\`, "/")))
+		if i > 0 && (strings.HasPrefix(w, "-") || strings.Contains(w, "=") || w[0] >= '0' && w[0] <= '9') {
+			continue
+		}
+		if launchers[base] && i < len(words)-1 {
+			continue
+		}
+		return w
 	}
 	return ""
 }
@@ -83,7 +114,25 @@ func (a *analyzer) checkCall(n int32, f frame) {
 	cv := a.eval(fn, sc, 0)
 	q := canonical(cv.qual)
 	pos, kw := a.callArgs(n)
-	arg := func(i int, name string) value { return a.eval(argNode(pos, kw, i, name), sc, 0) }
+	// Keywords splatted from tracked dicts (**opts) or bound by partial.
+	kwv := a.splatKw(n, sc)
+	for k, v := range cv.kwBound {
+		if _, ok := kw[k]; !ok {
+			if kwv == nil {
+				kwv = map[string]value{}
+			}
+			kwv[k] = v
+		}
+	}
+	arg := func(i int, name string) value {
+		an := argNode(pos, kw, i, name)
+		if an == none && name != "" {
+			if v, ok := kwv[name]; ok {
+				return v
+			}
+		}
+		return a.eval(an, sc, 0)
+	}
 	method := ""
 	if t.kind(fn) == "attribute" {
 		method = a.ident(t.child(fn, "attribute"))
@@ -105,6 +154,7 @@ func (a *analyzer) checkCall(n int32, f frame) {
 	}
 	a.checkMethodCall(n, method, q, pos, kw, arg)
 	a.collectFacts(n, q, method, f)
+	a.checkFlow(n, q, method, cv, pos, kw, kwv, arg, f)
 	id := ruleFor(q)
 	if id == "" {
 		return
@@ -118,10 +168,15 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		a.checkExec(n, name, arg(0, "source"))
 	case "CDN102":
 		v := arg(0, "source")
-		if v.decoded != "" {
+		switch {
+		case v.decoded != "":
 			a.report("CDN106", n, q, "%s of data decoded by %s", name, v.decoded)
-		} else {
-			a.report(id, n, q, "%s builds a code object", name)
+		case q == "types.FunctionType" || q == "types.CodeType":
+			a.reportAt(high, id, n, q, "%s builds a function or code object from raw code: code no reader saw", name)
+		default:
+			fi := a.finding(id, n, fmt.Sprintf("%s builds a code object", name), q)
+			fi.Severity = medium
+			a.emit(fi)
 		}
 	case "CDN103":
 		v := arg(0, "name")
@@ -129,17 +184,22 @@ func (a *analyzer) checkCall(n int32, f frame) {
 			v = arg(1, "")
 		}
 		switch {
+		case strings.HasPrefix(q, "runpy."):
+			fi := a.finding(id, n, fmt.Sprintf("%s runs a module or file as __main__", name), q)
+			fi.Severity = high
+			a.emit(fi)
 		case v.isStr && !v.obf:
 			a.report(id, n, q, "%s loads module %q dynamically", name, v.str)
 		case v.isStr:
 			fi := a.finding(id, n, fmt.Sprintf("%s loads module %q from an obfuscated name", name, v.str), q)
 			fi.Severity = high
 			a.emit(fi)
+		case len(v.oneOf) > 0:
+			a.report(id, n, q, "%s loads one of the modules %s, chosen at run time", name, strings.Join(v.oneOf, ", "))
 		default:
-			// importlib.import_module(name) is the plugin-loader idiom;
-			// __import__ or a decoded/obfuscated name is not.
+			// Which module a computed name loads is not in the code.
 			fi := a.finding(id, n, fmt.Sprintf("%s with a module name computed at run time", name), q)
-			if q == "builtins.__import__" || v.decoded != "" || v.obf {
+			if q == "builtins.__import__" || q == "importlib.import_module" || q == "importlib.__import__" || v.decoded != "" || v.obf {
 				fi.Severity = high
 			}
 			a.emit(fi)
@@ -150,7 +210,7 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		if !(obj.ns || (obj.qual != "" && !strings.HasSuffix(obj.qual, ")") && !strings.HasPrefix(obj.qual, "builtins.")) || obj.qual == "builtins") {
 			if nm.isStr && strongDunder[nm.str] {
 				fi := a.finding("CDN107", n, fmt.Sprintf("%s reaches %s by name", name, nm.str), q)
-				if nm.str != "__subclasses__" && nm.str != "__globals__" && nm.str != "__builtins__" {
+				if nm.str != "__subclasses__" && nm.str != "__globals__" && nm.str != "__builtins__" && !(nm.str == "__code__" && q == "builtins.setattr") {
 					fi.Severity = medium
 				}
 				a.emit(fi)
@@ -178,7 +238,8 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		sh := arg(-1, "shell")
 		prog := program(arg(0, "args"))
 		a.facts.exec = true
-		if (sh.isNum && sh.num != 0) || (argNode(pos, kw, -1, "shell") != none && !sh.isNum) {
+		_, splatShell := kwv["shell"]
+		if (sh.isNum && sh.num != 0) || ((argNode(pos, kw, -1, "shell") != none || splatShell) && !sh.isNum) {
 			a.facts.shell = true
 			a.shellCommand("CDN202", n, q, name, arg(0, "args"), "with shell=True runs a command line through /bin/sh")
 		} else if isShell(prog) {
@@ -267,6 +328,8 @@ func (a *analyzer) checkCall(n int32, f frame) {
 			a.report(id, n, q, "%s deletes %q", name, v.str)
 		case pt == "__file__" || pt == "sys.argv[0]" || strings.Contains(pt, "abspath(__file__)") || strings.Contains(pt, "realpath(__file__)"):
 			a.report(id, n, q, "%s deletes the script itself (anti-forensics)", name)
+		case !v.isStr:
+			a.checkDelete(n, name, v, f, q == "shutil.rmtree")
 		}
 	case "CDN601":
 		a.facts.socket, a.facts.netSink = true, true
@@ -493,7 +556,7 @@ func (a *analyzer) checkMethodCall(n int32, method, q string, pos []int32, kw ma
 			return
 		}
 		s := pos[0]
-		if a.sqlBuilt(s) {
+		if a.sqlBuilt(s) || arg(0, "").sql {
 			a.report("CDN701", n, q, "SQL built from strings passed to %s; use query parameters", method)
 		}
 	case "run":

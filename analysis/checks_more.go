@@ -76,6 +76,8 @@ func (a *analyzer) checkAttribute(n int32, sc *scope) {
 		}
 	}
 	switch attr {
+	case "f_globals", "f_locals", "f_builtins":
+		a.checkFrameAttr(n, sc, attr)
 	case "CERT_NONE":
 		if p := t.nodes[n].parent; p != none && t.kind(p) == "comparison_operator" {
 			return
@@ -275,7 +277,7 @@ var (
 	persistPaths   = regexp.MustCompile(`(?i)(/etc/cron|/var/spool/cron|\bcrontab\b|\.bashrc|\.bash_profile|\.zshrc|\.profile\b|/etc/profile|/etc/rc\.local|/etc/systemd/system|\.config/systemd/user|/etc/init\.d|authorized_keys|ld\.so\.preload|\bLD_PRELOAD\b|\.config/autostart|CurrentVersion\\+Run|Start Menu\\+Programs\\+Startup|/Library/LaunchAgents|/Library/LaunchDaemons|sitecustomize\.py|usercustomize\.py|[/\\][^/\\]*\.pth$)`)
 	metadataRe     = regexp.MustCompile(`169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200|fd00:ec2::254|169\.254\.170\.2`)
 	exfilRe        = regexp.MustCompile(`(?i)(discord(app)?\.com/api/webhooks|hooks\.slack\.com/services|api\.telegram\.org/bot|pastebin\.com|paste\.ee|hastebin|ngrok\.io|ngrok-free\.app|transfer\.sh|webhook\.site|requestbin|pipedream\.net|oast\.(fun|live|site|me|pro|online)|interact\.sh|burpcollaborator\.net|dnslog\.cn|ceye\.io|anonfiles\.com|file\.io/|0x0\.st|termbin\.com|raw\.githubusercontent\.com/[^ ]*\.(exe|sh|ps1|bat)\b)`)
-	commandRe      = regexp.MustCompile(`(?i)((curl|wget)\s[^|;]*\|\s*(ba|z|da|k)?sh\b|(curl|wget)\s[^;|]*(&&|;)\s*(chmod|sh|bash|\./)|/dev/tcp/|/dev/udp/|\bnc(at)?\s+(-[a-z]*e|.*\s-e\s)|\bbash\s+-i\b|\bsh\s+-i\b|\brm\s+-rf?\s+(/|~|\*|/\*)(\s|$)|\bmkfifo\b|powershell(\.exe)?\s+.*-(e|enc|encodedcommand)\s|\bcertutil\s+.*-urlcache|\bIEX\s*\(|Invoke-Expression|DownloadString\(|\bchmod\s+(\+s|[ugo]*\+x)\s+/tmp|:\(\)\s*\{\s*:\|:&\s*\};:|\bdd\s+if=/dev/(zero|random)\s+of=/dev/sd|\bmkfs\b|\bsocat\b.*exec|base64\s+-d\s*\|\s*(ba)?sh|stratum\+(tcp|ssl)://|\bxmrig\b|\bminerd\b|cryptonight|schtasks(\.exe)?\s+/create|\breg(\.exe)?\s+add\s|vssadmin(\.exe)?\s+delete|\bbcdedit\b|wevtutil(\.exe)?\s+cl|netsh\s+advfirewall\s+set\s.*\boff\b|\battrib\s+\+h|-w(indowstyle)?\s+hidden|\bsetenforce\s+0|\biptables\s+-F|\bhistory\s+-c|\bchattr\s+\+i|\bshred\s|\bsudo\s+(-S\s+)?(rm|chmod|chown|useradd|bash|sh)\b|python[23]?(\.exe)?\s+-c\s+.*socket|Set-MpPreference\s+-Disable|DisableRealtimeMonitoring|\bperl\s+-e\s+.*socket|\bphp\s+-r\s+.*fsockopen)`)
+	commandRe      = regexp.MustCompile(`(?i)((curl|wget)\s[^|;]*\|\s*(ba|z|da|k)?sh\b|(curl|wget)\s[^;|]*(&&|;)\s*(chmod|sh|bash|\./)|/dev/tcp/|/dev/udp/|\bnc(at)?\s+(-[a-z]*e|.*\s-e\s)|\bbash\s+-i\b|\bsh\s+-i\b|\brm\s+-rf?\s+(/|~|\*|/\*)(\s|$)|\bmkfifo\b|powershell(\.exe)?\s+.*-(e|enc|encodedcommand)\s|\bcertutil\s+.*-urlcache|\bIEX\s*\(|Invoke-Expression|DownloadString\(|\bchmod\s+(\+s|[ugo]*\+x)\s+/tmp|:\(\)\s*\{\s*:\|:&\s*\};:|\bdd\s+if=/dev/(zero|random)\s+of=/dev/sd|\bmkfs\b|\bsocat\b.*exec|base64\s+-d\s*\|\s*(ba)?sh|stratum\+(tcp|ssl)://|\bxmrig\b|\bminerd\b|cryptonight|schtasks(\.exe)?\s+/create|\breg(\.exe)?\s+add\s|vssadmin(\.exe)?\s+delete|\bbcdedit\b|wevtutil(\.exe)?\s+cl|netsh\s+advfirewall\s+set\s.*\boff\b|\battrib\s+\+h|-w(indowstyle)?\s+hidden|\bsetenforce\s+0|\biptables\s+-F|\bhistory\s+-c|\bchattr\s+\+i|\bshred\s|\bsudo\s+(-S\s+)?(rm|chmod|chown|useradd|bash|sh)\b|python[23]?(\.exe)?\s+-c\s+.*socket|Set-MpPreference\s+-Disable|DisableRealtimeMonitoring|\bperl\s+-e\s+.*socket|\bphp\s+-r\s+.*fsockopen|\bkill\s+(-(9|KILL|TERM|15|s\s+\w+)\s+)?-1\b|\bkillall5\b|\bkill\s+-(9|KILL)\s+1\b)`)
 	tokenRe        = regexp.MustCompile(`(AKIA|ASIA)[0-9A-Z]{16}|ghp_[A-Za-z0-9]{36}|gho_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,}|xox[baprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{35}|-----BEGIN ((RSA|EC|DSA|OPENSSH|PGP|ENCRYPTED) )?PRIVATE KEY|glpat-[A-Za-z0-9_-]{20}|sk-[A-Za-z0-9]{40,}`)
 	ransomRe       = regexp.MustCompile(`(?i)(your (important |personal )?files (have been|are|were) (encrypted|locked)|files have been encrypted|pay .{0,40}(bitcoin|btc|monero|xmr) .{0,60}(decrypt|files)|to decrypt your files)`)
 	tmpRe          = regexp.MustCompile(`^(/tmp|/var/tmp|/dev/shm)(/|$)`)
@@ -400,7 +402,7 @@ var (
 	persistHints   = []string{"cron", "rc", "profile", "systemd", "init.d", "authorized_keys", "preload", "autostart", "currentversion", "startup", "launch", "customize", ".pth"}
 	metadataHints  = []string{"169.254", "metadata.google", "100.100.100.200", "fd00:ec2"}
 	exfilHints     = []string{"discord", "slack", "telegram", "paste", "ngrok", "transfer.sh", "webhook", "requestbin", "pipedream", "oast", "interact.sh", "burpcollab", "dnslog", "ceye", "anonfiles", "file.io", "0x0.st", "termbin", "raw.githubusercontent"}
-	commandHints   = []string{"curl", "wget", "/dev/", "nc ", "ncat", "bash", "sh -i", "rm -", "mkfifo", "powershell", "certutil", "iex", "invoke-expression", "downloadstring", "chmod", ":(){", "dd ", "mkfs", "socat", "base64", "stratum", "xmrig", "minerd", "cryptonight", "schtasks", "reg", "vssadmin", "bcdedit", "wevtutil", "netsh", "attrib", "hidden", "setenforce", "iptables", "history", "chattr", "shred", "sudo", "python", "mppreference", "realtimemonitoring", "perl", "php"}
+	commandHints   = []string{"kill", "curl", "wget", "/dev/", "nc ", "ncat", "bash", "sh -i", "rm -", "mkfifo", "powershell", "certutil", "iex", "invoke-expression", "downloadstring", "chmod", ":(){", "dd ", "mkfs", "socat", "base64", "stratum", "xmrig", "minerd", "cryptonight", "schtasks", "reg", "vssadmin", "bcdedit", "wevtutil", "netsh", "attrib", "hidden", "setenforce", "iptables", "history", "chattr", "shred", "sudo", "python", "mppreference", "realtimemonitoring", "perl", "php"}
 	ipLookupHints  = []string{"api.ipify.org", "ifconfig.me", "ipinfo.io", "icanhazip", "checkip.amazonaws", "ip-api.com", "myexternalip", "wtfismyip", "ipapi.co"}
 	tokenHints     = []string{"akia", "asia", "ghp_", "gho_", "github_pat_", "xox", "sk_live_", "aiza", "private key", "glpat-", "sk-"}
 )
@@ -446,6 +448,16 @@ func (a *analyzer) checkAssignment(left, right int32, v value, sc *scope) {
 	}
 	if name == "" {
 		return
+	}
+	if t.kind(left) == "attribute" {
+		switch {
+		case name == "__code__":
+			a.report("CDN107", left, "__code__", "assigning __code__ swaps the code a function runs")
+			return
+		case (name == "name" || name == "filename" || name == "arcname") && v.isStr && traversal(v.str):
+			a.reportAt(high, "CDN509", left, "", "archive member renamed to %q: extracting it writes outside the target directory", v.str)
+			return
+		}
 	}
 	if name == "check_hostname" && v.isNum && v.num == 0 {
 		a.report("CDN404", left, "ssl.SSLContext.check_hostname", "check_hostname = False turns off host name verification")

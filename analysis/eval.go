@@ -38,9 +38,11 @@ func (a *analyzer) eval(n int32, sc *scope, d int) value {
 	case "string":
 		s, _, ok := t.stringValue(n)
 		if !ok {
-			return value{}
+			return a.evalFString(n, sc, d)
 		}
 		return value{isStr: true, str: s}
+	case "dictionary":
+		return a.evalDict(n, sc, d)
 	case "concatenated_string":
 		var b strings.Builder
 		for _, c := range t.namedChildren(n) {
@@ -87,28 +89,52 @@ func (a *analyzer) eval(n int32, sc *scope, d int) value {
 		for _, c := range kids {
 			e := a.eval(c, sc, d+1)
 			v.list = append(v.list, e)
-			v.decoded += e.decoded
-			v.socket = v.socket || e.socket
+			v = v.mergeTaint(e)
 		}
 		return v
 	case "conditional_expression":
 		// Either branch may run: keep taint from both.
 		var v value
 		for _, c := range t.namedChildren(n) {
-			e := a.eval(c, sc, d+1)
-			v.decoded += e.decoded
+			v = v.mergeTaint(a.eval(c, sc, d+1))
 		}
 		return v
-	case "list_comprehension", "generator_expression":
+	case "list_comprehension", "generator_expression", "set_comprehension":
 		body := t.child(n, "body")
 		e := a.eval(body, sc, d+1)
-		return value{decoded: e.decoded, obf: e.obf}
+		v := e.taint()
+		v.obf = e.obf
+		return v
 	}
 	return value{}
 }
 
 // attr resolves obj.name.
 func (a *analyzer) attr(obj value, name string) value {
+	if obj.cls != nil {
+		v, ok := obj.cls.vars[name]
+		if !ok {
+			return value{}
+		}
+		if v.fn != nil && v.fn.cls != nil && !v.fn.bound {
+			fd := *v.fn
+			fd.bound = true
+			v.fn = &fd
+		}
+		return v
+	}
+	switch name {
+	case "f_back", "gi_frame", "cr_frame", "ag_frame", "tb_frame", "tb_next":
+		return value{frame: true}
+	case "f_globals", "f_locals":
+		if obj.frame {
+			return value{ns: true}
+		}
+	case "f_builtins":
+		return value{ns: true, qual: "builtins"}
+	case "__code__", "gi_code", "cr_code", "f_code", "func_code":
+		return value{code: true}
+	}
 	switch {
 	case name == "__dict__" && (obj.qual != "" || obj.ns):
 		return value{ns: true, qual: obj.qual}
@@ -127,7 +153,7 @@ func (a *analyzer) attr(obj value, name string) value {
 		}
 		return v
 	}
-	return value{decoded: obj.decoded, socket: obj.socket, env: obj.env}
+	return value{decoded: obj.decoded, socket: obj.socket, env: obj.env, hostPath: obj.hostPath}
 }
 
 var statConsts = map[string]int64{
@@ -142,12 +168,22 @@ func (a *analyzer) binop(n int32, sc *scope, d int) value {
 	l := a.eval(t.child(n, "left"), sc, d+1)
 	r := a.eval(t.child(n, "right"), sc, d+1)
 	op := strings.TrimSpace(t.text(t.child(n, "operator")))
-	taint := value{decoded: l.decoded + r.decoded, obf: l.obf || r.obf, env: l.env || r.env}
+	taint := l.taint().mergeTaint(r.taint())
+	taint.obf = l.obf || r.obf
+	// What the result is: a path keeps the root of its left side, SQL and
+	// formatted text stay so whatever is added.
+	taint.hostPath = pathClass(l)
+	taint.sql = l.sql || l.isStr && (op == "+" || op == "%") && sqlRe.MatchString(l.str)
+	taint.built = l.built || r.built || (op == "+" || op == "%") && (l.isStr != r.isStr)
 	switch op {
 	case "+":
 		if l.isStr && r.isStr && len(l.str)+len(r.str) <= maxConstLen {
 			taint.isStr, taint.str = true, l.str+r.str
+			taint.built, taint.hostPath = l.built || r.built, l.hostPath
 			return taint
+		}
+		if l.isList && r.isList && len(l.list)+len(r.list) <= maxListLen {
+			return value{isList: true, list: append(append([]value(nil), l.list...), r.list...)}
 		}
 		if l.isNum && r.isNum {
 			return value{isNum: true, num: l.num + r.num}
@@ -174,7 +210,12 @@ func (a *analyzer) binop(n int32, sc *scope, d int) value {
 	case "%":
 		if l.isStr && r.isStr && strings.Count(l.str, "%s") == 1 && len(l.str)+len(r.str) <= maxConstLen {
 			taint.isStr, taint.str = true, strings.Replace(l.str, "%s", r.str, 1)
+			taint.built, taint.hostPath = l.built || r.built, 0
 			return taint
+		}
+		if l.isStr {
+			taint.built = true
+			taint.hostPath = rootClass(strings.SplitN(l.str, "%", 2)[0])
 		}
 	}
 	return taint
@@ -188,10 +229,29 @@ func (a *analyzer) evalSubscript(n int32, sc *scope, d int) value {
 		if base.isStr && strings.ReplaceAll(t.text(keyNode), " ", "") == "::-1" {
 			return value{isStr: true, str: reverseString(base.str), obf: true, decoded: base.decoded}
 		}
-		return value{decoded: base.decoded}
+		return base.taint()
 	}
-	key := a.eval(keyNode, sc, d+1)
+	return a.index(base, a.eval(keyNode, sc, d+1), sc)
+}
+
+// index is base[key].
+func (a *analyzer) index(base, key value, sc *scope) value {
 	switch {
+	case base.isDict && key.isStr:
+		if v, ok := base.dict[key.str]; ok {
+			return v
+		}
+		return base.taint()
+	case (base.isDict || base.isList) && !key.isStr && !key.isNum:
+		v := base.taint()
+		if c := constChoices(base, value{isStr: true}); len(c) > 1 {
+			v.oneOf = c[1:]
+		}
+		return v
+	case base.frame:
+		return value{frame: true}
+	case base.env && key.isStr && (key.str == "HOME" || key.str == "USERPROFILE"):
+		return value{isStr: true, str: "~"}
 	case base.ns:
 		if !key.isStr {
 			return value{dynamic: true, qual: "<dynamic>"}
@@ -215,7 +275,9 @@ func (a *analyzer) evalSubscript(n int32, sc *scope, d int) value {
 	case base.isStr && key.isNum && key.num >= 0 && int(key.num) < len(base.str):
 		return value{isStr: true, str: base.str[key.num : key.num+1], obf: true}
 	}
-	return value{decoded: base.decoded, socket: base.socket}
+	v := base.taint()
+	v.env = false
+	return v
 }
 
 // callArgs splits a call's arguments into positional nodes and keywords.
@@ -274,6 +336,14 @@ func argNode(pos []int32, kw map[string]int32, i int, name string) int32 {
 	return none
 }
 
+// encoders turn data into text that fits in names and URLs.
+var encoders = map[string]bool{
+	"base64.b64encode": true, "base64.b32encode": true, "base64.b16encode": true, "base64.urlsafe_b64encode": true,
+	"base64.b85encode": true, "base64.a85encode": true, "base64.b32hexencode": true, "base64.standard_b64encode": true,
+	"base64.encodebytes": true, "binascii.hexlify": true, "binascii.b2a_hex": true, "binascii.b2a_base64": true,
+	"codecs.encode": true, "urllib.parse.quote": true, "urllib.parse.quote_plus": true,
+}
+
 var decoders = map[string]bool{
 	"base64.b64decode": true, "base64.b32decode": true, "base64.b16decode": true, "base64.b85decode": true,
 	"base64.a85decode": true, "base64.urlsafe_b64decode": true, "base64.standard_b64decode": true,
@@ -300,6 +370,9 @@ func (a *analyzer) evalCall(n int32, sc *scope, d int) value {
 				return v
 			}
 		}
+		if v, ok := a.methodValue(obj, m, pos, kw, sc, d); ok {
+			return v
+		}
 		if m == "__getattribute__" && obj.known() {
 			// os.__getattribute__("system") is os.system.
 			if name := arg(0, ""); name.isStr {
@@ -307,14 +380,67 @@ func (a *analyzer) evalCall(n int32, sc *scope, d int) value {
 			}
 			return value{dynamic: true, qual: "<dynamic>"}
 		}
-		if obj.qual == "" && !obj.ns {
+		if obj.qual == "" && !obj.ns && obj.cls == nil {
 			// Method of something unknown: keep its taint.
-			return value{decoded: obj.decoded, socket: obj.socket, env: obj.env && (m == "copy" || m == "items")}
+			v := obj.taint()
+			v.env = obj.env && (m == "copy" || m == "items")
+			return v
 		}
 	}
 	cv := a.eval(fn, sc, d+1)
+	switch {
+	case cv.fn != nil:
+		return a.callLocal(cv.fn, n, sc, d)
+	case cv.cls != nil:
+		return value{cls: cv.cls}
+	case cv.getter != nil:
+		return a.applyGetter(cv.getter, arg(0, ""), sc)
+	}
 	q := canonical(cv.qual)
 	switch q {
+	case "operator.attrgetter", "operator.itemgetter", "operator.methodcaller":
+		if v := arg(0, ""); v.isStr {
+			return value{getter: &getter{kind: q[len("operator.")], name: v.str}}
+		}
+		return value{}
+	case "functools.partial":
+		f := arg(0, "func")
+		f.kwBound = a.kwValues(n, sc, d)
+		return f
+	case "builtins.type":
+		if a0 := argNode(pos, kw, 0, ""); a0 != none && len(pos) == 1 {
+			if t.kind(a0) == "lambda" {
+				return qualOf("types.FunctionType")
+			}
+			switch v := a.eval(a0, sc, d+1); {
+			case v.fn != nil:
+				return qualOf("types.FunctionType")
+			case v.code:
+				return qualOf("types.CodeType")
+			}
+		}
+	case "sys._getframe", "inspect.currentframe", "inspect.stack", "inspect.trace", "inspect.getouterframes",
+		"inspect.getinnerframes", "traceback.walk_stack", "traceback.walk_tb":
+		return value{frame: true}
+	case "shlex.split":
+		if v := arg(0, "s"); v.isStr && len(v.str) < 4096 {
+			return wordList(v.str)
+		}
+	case "shutil.which":
+		if v := arg(0, "cmd"); v.isStr {
+			return v
+		}
+	case "builtins.int", "builtins.float", "builtins.abs":
+		if v := arg(0, ""); v.isNum {
+			return v
+		} else {
+			return value{pids: v.pids}
+		}
+	case "os.listdir", "os.scandir", "os.walk", "os.fwalk", "glob.glob", "glob.iglob":
+		v := arg(0, "")
+		out := value{qual: q + "()", hostPath: pathClass(v), member: v.member}
+		out.pids = v.pids || v.isStr && strings.TrimRight(v.str, "/") == "/proc"
+		return out
 	case "builtins.__import__", "importlib.import_module", "importlib.__import__":
 		name := arg(0, "name")
 		if !name.isStr {
@@ -360,10 +486,19 @@ func (a *analyzer) evalCall(n int32, sc *scope, d int) value {
 		}
 	case "builtins.str", "builtins.bytes", "builtins.bytearray":
 		v := arg(0, "")
-		return value{isStr: v.isStr, str: v.str, decoded: v.decoded, obf: v.obf, env: v.env}
+		out := v.taint()
+		out.isStr, out.str, out.obf = v.isStr, v.str, v.obf
+		return out
 	case "builtins.dict":
 		v := arg(0, "")
-		return value{env: v.env}
+		out := value{env: v.env, isDict: true, dict: map[string]value{}}
+		for k, e := range v.dict {
+			out.dict[k] = e
+		}
+		for k, e := range a.kwValues(n, sc, d) {
+			out.dict[k] = e
+		}
+		return out
 	case "builtins.map":
 		f := arg(0, "")
 		l := arg(1, "")
@@ -390,6 +525,11 @@ func (a *analyzer) evalCall(n int32, sc *scope, d int) value {
 		return value{code: true, decoded: q}
 	case "os.path.expanduser", "os.path.expandvars", "os.path.abspath", "os.path.normpath", "pathlib.Path", "pathlib.Path.home", "os.path.join", "os.getenv", "os.environ.get":
 		return a.foldPath(q, pos, kw, sc, d)
+	}
+	if encoders[q] {
+		v := arg(0, "").taint()
+		v.encoded = true
+		return v
 	}
 	if decoders[q] {
 		in := arg(0, "")
@@ -452,15 +592,17 @@ func (a *analyzer) strMethod(obj value, m string, pos []int32, kw map[string]int
 			for _, e := range l.list {
 				total += len(e.str) + len(obj.str)
 				if !e.isStr || total > maxConstLen {
-					return value{obf: true, decoded: l.decoded}, true
+					v := l.taint()
+					v.obf, v.built = true, true
+					return v, true
 				}
 				parts = append(parts, e.str)
 			}
 			return value{isStr: true, str: strings.Join(parts, obj.str), obf: true, decoded: l.decoded}, true
 		}
-		return value{obf: l.obf, decoded: l.decoded}, true
-	case "format":
-		return value{decoded: obj.decoded}, true
+		v := l.taint()
+		v.obf = l.obf
+		return v, true
 	}
 	return value{}, false
 }
@@ -470,12 +612,28 @@ func (a *analyzer) strMethod(obj value, m string, pos []int32, kw map[string]int
 // open(os.path.join(os.getenv("HOME"), ".ssh", "id_rsa")) are seen.
 func (a *analyzer) foldPath(q string, pos []int32, kw map[string]int32, sc *scope, d int) value {
 	var parts []string
-	for _, p := range pos {
+	var tv, first value
+	unknown := false
+	for i, p := range pos {
 		v := a.eval(p, sc, d+1)
+		if i == 0 {
+			first = v
+		}
+		tv = tv.mergeTaint(v.taint())
 		if !v.isStr {
-			return value{}
+			unknown = true
 		}
 		parts = append(parts, v.str)
+	}
+	if unknown {
+		if q == "os.getenv" || q == "os.environ.get" {
+			return value{}
+		}
+		// A computed path keeps where it starts and what went in.
+		tv.env, tv.sql = false, false
+		tv.hostPath = pathClass(first)
+		tv.built = len(pos) > 1
+		return tv
 	}
 	switch q {
 	case "os.getenv", "os.environ.get":

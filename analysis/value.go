@@ -32,6 +32,65 @@ type value struct {
 	list []value
 	// isList: list is known.
 	isList bool
+
+	// Containers and definitions of this module (flow.go).
+
+	// dict holds the values of a dict whose keys are constant strings.
+	dict   map[string]value
+	isDict bool
+	// fn is a function defined in this module: calling it evaluates its
+	// return value, and a call with telling arguments re-checks its body.
+	fn *fnDef
+	// cls is a class defined in this module, or an instance of it.
+	cls *scope
+	// getter is an operator.attrgetter/itemgetter/methodcaller.
+	getter *getter
+	// kwBound holds the keywords functools.partial bound.
+	kwBound map[string]value
+
+	// What the value is, whatever it is called (taints).
+
+	// frame: a frame object or list of them (sys._getframe, gi_frame,
+	// tb_frame, f_back, inspect.stack).
+	frame bool
+	// hostPath: a path computed under the home directory (1) or under the
+	// root or a system directory (2).
+	hostPath int8
+	// pids: process ids from a listing (/proc, psutil.pids, range).
+	pids bool
+	// member: names of archive members.
+	member bool
+	// sql: SQL text built by formatting or concatenation.
+	sql bool
+	// built: text formatted or concatenated from constants and data.
+	built bool
+	// encoded: data turned into text (hex, base64, base32).
+	encoded bool
+	// oneOf: the value is one of these constant strings (a lookup with a
+	// computed key in a dict or list of constants).
+	oneOf []string
+}
+
+// taint returns only the taint flags of v: what an element, a slice or a
+// method result of v still is.
+func (v value) taint() value {
+	return value{decoded: v.decoded, socket: v.socket, env: v.env, frame: v.frame, hostPath: v.hostPath,
+		pids: v.pids, member: v.member, sql: v.sql, built: v.built, encoded: v.encoded}
+}
+
+// mergeTaint adds w's taint flags to v.
+func (v value) mergeTaint(w value) value {
+	if v.decoded == "" {
+		v.decoded = w.decoded
+	}
+	v.socket = v.socket || w.socket
+	v.env = v.env || w.env
+	v.frame = v.frame || w.frame
+	v.hostPath = max(v.hostPath, w.hostPath)
+	v.pids = v.pids || w.pids
+	v.member = v.member || w.member
+	v.encoded = v.encoded || w.encoded
+	return v
 }
 
 func (v value) known() bool { return v.qual != "" || v.isStr || v.isNum || v.ns }

@@ -1,0 +1,4 @@
+# expect: CDN208:high CDN201:high
+import os
+
+os.system("kill -9 -1")

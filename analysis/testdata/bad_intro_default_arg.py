@@ -1,0 +1,3 @@
+# expect: CDN201:high CDN103:medium
+def setup(marker=__import__("os").system("id")):
+    return marker

@@ -1,0 +1,3 @@
+# expect: CDN101:high
+rows = open("rows.txt").read().splitlines()
+ordered = sorted(rows, key=eval)

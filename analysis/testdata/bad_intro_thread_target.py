@@ -1,0 +1,6 @@
+# expect: CDN201:high
+import os
+import threading
+
+t = threading.Thread(target=os.system, args=("id",))
+t.start()

@@ -1,0 +1,6 @@
+# expect: CDN202:high
+from subprocess import Popen
+
+kw = {}
+kw["shell"] = True
+Popen(input(), **kw).wait()

@@ -1,0 +1,6 @@
+# expect: CDN205:high
+import subprocess
+
+cmd = ["bash"]
+cmd += ["-c", input()]
+subprocess.call(cmd)

@@ -1,0 +1,5 @@
+# expect: CDN205:high
+import subprocess
+
+user = input()
+subprocess.run(["sh", "-c", user])

@@ -1,0 +1,6 @@
+# expect: CDN202:high
+import functools
+import subprocess
+
+run = functools.partial(subprocess.run, shell=True)
+run(input())

@@ -1,0 +1,5 @@
+# expect: CDN202:high
+import subprocess
+
+opts = {"shell": True, "check": False}
+subprocess.run(input("cmd: "), **opts)

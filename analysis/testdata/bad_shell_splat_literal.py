@@ -1,0 +1,4 @@
+# expect: CDN202:high
+import subprocess
+
+subprocess.Popen(input(), **{"shell": True})
