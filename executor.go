@@ -75,6 +75,11 @@ type Job struct {
 	// Stdout and Stderr, when set, receive the output live as well (up to
 	// the output cap); Result keeps a copy either way.
 	Stdout, Stderr io.Writer
+	// Unbuffered runs the interpreter with unbuffered output (python -u),
+	// so Stdout and Stderr see each write as it happens rather than in
+	// blocks when the buffer fills or the script ends; what is captured is
+	// the same bytes either way. The CLI sets it for its live output.
+	Unbuffered bool
 	// OutputDir, when set, is the host folder (created if missing) that
 	// files of the work dir are copied into after the run, at the same
 	// relative paths, within the policy's outputs caps; Result.Outputs

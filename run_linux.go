@@ -71,43 +71,6 @@ func (s *supervisor) event(ev Event) {
 	s.events = append(s.events, ev)
 }
 
-// capture keeps up to limit bytes of a stream, copies them live to w, and
-// calls over once when the stream exceeds the limit; it then discards the
-// rest (the supervisor's memory stays flat under a flood).
-type capture struct {
-	limit     int64
-	buf       []byte
-	live      io.Writer
-	truncated bool
-	over      func()
-}
-
-func (c *capture) drain(r *os.File) {
-	b := make([]byte, 32<<10)
-	for {
-		n, err := r.Read(b)
-		if n > 0 {
-			keep := int64(n)
-			if room := c.limit - int64(len(c.buf)); keep > room {
-				keep = room
-			}
-			if keep > 0 {
-				c.buf = append(c.buf, b[:keep]...)
-				if c.live != nil {
-					_, _ = c.live.Write(b[:keep])
-				}
-			}
-			if int64(n) > keep && !c.truncated {
-				c.truncated = true
-				c.over()
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
 func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (Result, error) {
 	defer in.close()
 	if p.used.Swap(true) {
@@ -150,6 +113,10 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	}
 
 	argv := append([]string{p.rt.Exec}, pol.Runtime.Args...)
+	if job.Unbuffered {
+		// -u, not PYTHONUNBUFFERED: the default -E ignores PYTHON*.
+		argv = append(argv, "-u")
+	}
 	argv = append(argv, sandbox.WorkDir+"/"+in.name)
 	argv = append(argv, job.Args...)
 	task := sandbox.Task{Argv: argv, Env: in.env, Files: in.names}
@@ -168,12 +135,16 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		task.Env = withProxyEnv(task.Env)
 	}
 	outLimit := int64(pol.Limits.Output)
-	stdout := &capture{limit: outLimit, live: job.Stdout, over: func() { s.kill(killedOutput) }}
-	stderr := &capture{limit: outLimit, live: job.Stderr, over: func() { s.kill(killedOutput) }}
+	stdout := newCapture(outLimit, job.Stdout, func() { s.kill(killedOutput) })
+	stderr := newCapture(outLimit, job.Stderr, func() { s.kill(killedOutput) })
 	var drains sync.WaitGroup
 	drains.Add(2)
 	go func() { defer drains.Done(); stdout.drain(p.sb.Stdout()) }()
 	go func() { defer drains.Done(); stderr.drain(p.sb.Stderr()) }()
+	// The live copies go out at the reader's pace; the run returns once
+	// they are delivered (or its context ends).
+	defer stdout.delivered(ctx)
+	defer stderr.delivered(ctx)
 	go feedStdin(p.sb.Stdin(), job.Stdin)
 
 	// A cancellation (the CLI's SIGINT or SIGTERM) while the init copies
@@ -260,8 +231,8 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 			res.Usage.PeakMemoryBytes = int64(st.MemoryPeak)
 		}
 	}
-	res.Stdout, res.Stderr = string(stdout.buf), string(stderr.buf)
-	res.Truncated = Truncated{Stdout: stdout.truncated, Stderr: stderr.truncated}
+	res.Stdout, res.Stderr = stdout.text(), stderr.text()
+	res.Truncated = Truncated{Stdout: stdout.cut(), Stderr: stderr.cut()}
 	s.mu.Lock()
 	res.Events = append(res.Events, s.events...)
 	reason, dangerous := s.reason, s.dangerous
