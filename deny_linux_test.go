@@ -5,11 +5,20 @@ package cordon
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/cordonsec/cordon/policy"
+	"github.com/cordonsec/cordon/sandbox/seccomp"
 )
+
+// TestSyscallGroupsAgree: the policy's syscall groups are the filter's.
+func TestSyscallGroupsAgree(t *testing.T) {
+	if !slices.Equal(policy.SyscallGroups, seccomp.OptionalGroups()) {
+		t.Errorf("policy.SyscallGroups %v, seccomp.OptionalGroups %v", policy.SyscallGroups, seccomp.OptionalGroups())
+	}
+}
 
 // TestTightenDenyHolds: a ceiling's deny, added to a request by
 // policy.Tighten, hides the path even though the request allows the folder

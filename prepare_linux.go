@@ -99,6 +99,7 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		TmpSize:   int64(pol.Limits.Tmp),
 		WorkSize:  int64(pol.Limits.Tmp) + int64(pol.Limits.FileSize),
 		Seccomp:   true,
+		Syscalls:  pol.Isolation.AllowSyscalls,
 		HostUID:   -1, HostGID: -1,
 	}
 	switch pol.Network.Mode {

@@ -46,7 +46,7 @@ func Default() *Policy {
 			// import a helper module given with --file.
 			Args: []string{"-E", "-s"},
 		},
-		Isolation: Isolation{AllowDegraded: []Layer{}},
+		Isolation: Isolation{AllowDegraded: []Layer{}, AllowSyscalls: []string{}},
 		Outputs:   Outputs{Paths: []string{}, MaxFiles: 100, MaxSize: 64 << 20},
 	}
 }

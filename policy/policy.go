@@ -258,7 +258,17 @@ var Layers = []Layer{
 // the run.
 type Isolation struct {
 	AllowDegraded []Layer `yaml:"allow_degraded" json:"allow_degraded"`
+	// AllowSyscalls turns on optional syscall groups the filter refuses
+	// by default (SyscallGroups).
+	AllowSyscalls []string `yaml:"allow_syscalls" json:"allow_syscalls"`
 }
+
+// SyscallGroups are the optional syscall groups isolation.allow_syscalls
+// may name: "aio" (legacy AIO: io_setup, io_submit, ..., which take
+// events from the host-wide fs.aio-max-nr) and "memfd" (memfd_create:
+// anonymous files are executable and outside the tmpfs bounds). Python
+// needs neither.
+var SyscallGroups = []string{"aio", "memfd"}
 
 // MayDegrade reports whether the policy lets layer l degrade.
 func (i Isolation) MayDegrade(l Layer) bool {

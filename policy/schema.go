@@ -64,6 +64,7 @@ var descriptions = map[string]string{
 	"runtime.args":              "Interpreter arguments before the script path.",
 	"isolation":                 "Which isolation layers may run degraded instead of refusing the run.",
 	"isolation.allow_degraded":  "Layers that may run weaker than asked.",
+	"isolation.allow_syscalls":  "Optional syscall groups the filter refuses by default: aio, memfd.",
 	"outputs":                   "Files of the work dir collected after a run into the folder the caller names (cordon run --output DIR).",
 	"outputs.paths":             "Glob patterns relative to the work dir (*.csv, out/**, **/*.json); empty means every file but the script and its inputs.",
 	"outputs.max_files":         "Most files collected; the rest are listed as refused.",

@@ -19,7 +19,8 @@ package policy
 //     paths.
 //   - audit: cannot be disabled; fsync record is stricter than group; dir,
 //     signing key, witness and rotation must equal the ceiling's.
-//   - runtime must equal the ceiling's; isolation.allow_degraded a subset.
+//   - runtime must equal the ceiling's; isolation.allow_degraded and
+//     isolation.allow_syscalls subsets.
 
 import (
 	"fmt"
@@ -276,6 +277,11 @@ func (t *tightener) runtimeIsolation() {
 	for i, l := range r.Isolation.AllowDegraded {
 		if !c.Isolation.MayDegrade(l) {
 			t.refuse(indexPath("isolation.allow_degraded", i), "the ceiling does not let %s degrade", l)
+		}
+	}
+	for i, g := range r.Isolation.AllowSyscalls {
+		if !slices.Contains(c.Isolation.AllowSyscalls, g) {
+			t.refuse(indexPath("isolation.allow_syscalls", i), "the ceiling does not allow the %s syscalls", g)
 		}
 	}
 }

@@ -378,6 +378,17 @@ func checkIsolation(c *checker) {
 			c.errorf(fields(indexPath("isolation.allow_degraded", i)), "%s", msg)
 		}
 	}
+	for i, g := range c.p.Isolation.AllowSyscalls {
+		if !slices.Contains(SyscallGroups, g) {
+			msg := fmt.Sprintf("unknown syscall group %q", g)
+			if s := suggest(g, SyscallGroups); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			} else {
+				msg += " (valid: " + strings.Join(SyscallGroups, ", ") + ")"
+			}
+			c.errorf(fields(indexPath("isolation.allow_syscalls", i)), "%s", msg)
+		}
+	}
 }
 
 func warnAllowlistEmpty(c *checker) {

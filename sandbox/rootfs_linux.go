@@ -5,7 +5,8 @@ package sandbox
 // The root file system of a sandbox, built by the stage-2 init in its own
 // mount namespace: a fresh tmpfs, read-only binds of exactly the paths the
 // spec lists, a tmpfs work dir, /tmp and /dev/shm, a fresh /proc, /dev with
-// five devices, then pivot_root. The bind sources arrive as O_PATH fds
+// five devices, then pivot_root. Every place the script can write (the
+// work dir, /tmp, /dev/shm, read_write binds) is noexec. The bind sources arrive as O_PATH fds
 // opened by the supervisor: the init (an unprivileged host uid) never has
 // to traverse host directories such as /root, and mounting from
 // /proc/self/fd/N does not resolve the host path again.
@@ -44,7 +45,7 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fail("rootfs: make / private", err)
 	}
-	if err := unix.Mount("tmpfs", newRoot, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=1m,mode=0755"); err != nil {
+	if err := unix.Mount("tmpfs", newRoot, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=1m,mode=0755"); err != nil {
 		return fail("rootfs: tmpfs root", err)
 	}
 	for i, p := range spec.ReadOnly {
@@ -81,11 +82,11 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 		return err
 	}
 	tmp := fmt.Sprintf("size=%d,mode=1777", spec.TmpSize)
-	if err := mountDir("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, tmp); err != nil {
+	if err := mountDir("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, tmp); err != nil {
 		return err
 	}
 	work := fmt.Sprintf("size=%d,mode=0700,uid=%d,gid=%d", spec.WorkSize, UID, GID)
-	if err := mountDir("tmpfs", WorkDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, work); err != nil {
+	if err := mountDir("tmpfs", WorkDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, work); err != nil {
 		return err
 	}
 	return pivot()
@@ -144,6 +145,10 @@ func bind(fd int, p string, readOnly, detached bool) error {
 	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
 	if readOnly {
 		attr.Attr_set |= unix.MOUNT_ATTR_RDONLY
+	} else {
+		// Nothing the script can write is executable: noexec also
+		// stops the dynamic loader mapping such a file executable.
+		attr.Attr_set |= unix.MOUNT_ATTR_NOEXEC
 	}
 	// mount_setattr with AT_RECURSIVE makes every submount read-only
 	// too, and only adds flags, so the locked flags of a bind made in a

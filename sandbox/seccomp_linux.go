@@ -18,10 +18,11 @@ type seccompFilter struct {
 	report bool
 }
 
-// buildSeccomp builds the filter with refusals notified to a listener the
-// child passes to the supervisor.
-func buildSeccomp() (*seccompFilter, error) {
-	f, err := seccomp.Build(seccomp.Options{Report: true})
+// buildSeccomp builds the filter, with the optional syscall groups allow
+// turns on, and refusals notified to a listener the child passes to the
+// supervisor.
+func buildSeccomp(allow []string) (*seccompFilter, error) {
+	f, err := seccomp.Build(seccomp.Options{Report: true, Allow: allow})
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,9 @@ type Spec struct {
 	// Seccomp installs the system call filter; Report makes refusals
 	// notify the supervisor.
 	Seccomp bool `json:"seccomp"`
+	// Syscalls are the optional syscall groups the filter allows
+	// (seccomp.OptionalGroups: "memfd", "aio"); off by default.
+	Syscalls []string `json:"syscalls,omitempty"`
 	// ProxyPort, when set, is the port of the egress proxy inside: the
 	// init listens on 127.0.0.1:ProxyPort in the sandbox's network
 	// namespace and hands the listening socket to the supervisor

@@ -171,7 +171,7 @@ func runInit(ctl int, specJSON string) error {
 	}
 	var filter *seccompFilter
 	if spec.Seccomp {
-		if filter, err = buildSeccomp(); err != nil {
+		if filter, err = buildSeccomp(spec.Syscalls); err != nil {
 			return fail("seccomp: build filter", err)
 		}
 	}

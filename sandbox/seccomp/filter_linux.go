@@ -19,6 +19,9 @@ type Options struct {
 	// installed with SECCOMP_FILTER_FLAG_NEW_LISTENER) that Serve answers
 	// and reports. Without it refused calls get their errno silently.
 	Report bool
+	// Allow turns on optional syscall groups (OptionalGroups: "memfd",
+	// "aio"), off by default.
+	Allow []string
 }
 
 // Filter is a prepared seccomp program. Keep the *Filter reachable until
@@ -83,6 +86,14 @@ func Build(opts Options) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
+	allow := slices.Clone(allowed)
+	for _, g := range opts.Allow {
+		o, ok := optional[g]
+		if !ok {
+			return nil, fmt.Errorf("seccomp: unknown optional group %q (have %v)", g, OptionalGroups())
+		}
+		allow = append(allow, o.names...)
+	}
 	groupAction := libseccomp.ActionErrno // EPERM
 	if opts.Report {
 		groupAction = libseccomp.ActionUserNotify
@@ -90,7 +101,7 @@ func Build(opts Options) (*Filter, error) {
 	pol := libseccomp.Policy{
 		DefaultAction: libseccomp.ActionErrno,
 		Syscalls: []libseccomp.SyscallGroup{
-			{Names: known(info, allowed, prefixDecided...), Action: libseccomp.ActionAllow},
+			{Names: known(info, allow, prefixDecided...), Action: libseccomp.ActionAllow},
 			{Names: known(info, deniedNames()), Action: groupAction},
 		},
 	}

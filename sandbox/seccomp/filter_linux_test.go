@@ -5,6 +5,7 @@ package seccomp
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/elastic/go-seccomp-bpf/arch"
@@ -137,6 +138,9 @@ func TestFilterTable(t *testing.T) {
 		tc{"ioprio_set self", data(t, "ioprio_set", 1, 0, 0x6007), retAllow},
 		tc{"ioprio_set init", data(t, "ioprio_set", 1, 1, 0x6007), retEPERM},
 		tc{"ioprio_set own user", data(t, "ioprio_set", ioprioWhoUser, 0, 0x6007), retEPERM},
+		tc{"memfd_create off by default", data(t, "memfd_create", 0, 1), retENOSYS},
+		tc{"io_setup off by default", data(t, "io_setup", 1024, 0x1000), retENOSYS},
+		tc{"io_submit off by default", data(t, "io_submit", 1, 1, 0x1000), retENOSYS},
 		tc{"unlisted get_mempolicy", data(t, "get_mempolicy"), retENOSYS},
 		tc{"unknown number", seccompData{Nr: 1000, Arch: uint32(arch.X86_64.ID)}, retENOSYS},
 		tc{"negative number (x32 bit set)", seccompData{Nr: -1, Arch: uint32(arch.X86_64.ID)}, retEPERM},
@@ -171,6 +175,27 @@ func TestFilterTable(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestOptionalGroups: Options.Allow turns an optional group on, and only
+// that one; an unknown group is an error.
+func TestOptionalGroups(t *testing.T) {
+	f, err := Build(Options{Allow: []string{"memfd"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]uint32{"memfd_create": retAllow, "io_setup": retENOSYS} {
+		if got, err := eval(f.Instructions(), data(t, name, 0, 1)); err != nil || got != want {
+			t.Errorf("%s with memfd allowed: %#x, %v; want %#x", name, got, err, want)
+		}
+	}
+	if _, err := Build(Options{Allow: []string{"ptrace"}}); err == nil {
+		t.Errorf("an unknown optional group was accepted")
+	}
+	r := classify(arch.X86_64, data(t, "io_setup"))
+	if r.Kind != KindNotAllowed || !strings.Contains(r.Reason, "allow_syscalls: [aio]") {
+		t.Errorf("io_setup refusal %+v does not say how to allow it", r)
 	}
 }
 

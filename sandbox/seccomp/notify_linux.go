@@ -167,6 +167,9 @@ func classify(info *arch.Info, d seccompData) Refusal {
 		r.Kind, r.Reason, r.Dangerous, r.Errno = KindNotAllowed, "clone3 flags cannot be checked", false, unix.ENOSYS
 	default:
 		r.Kind, r.Reason, r.Dangerous, r.Errno = KindNotAllowed, "not on the allow-list", false, unix.ENOSYS
+		if g, ok := optionalGroup(name); ok {
+			r.Reason = fmt.Sprintf("off unless the policy allows it (isolation.allow_syscalls: [%s]): %s", g, optional[g].reason)
+		}
 		for _, dn := range denied {
 			if dn.name == name {
 				r.Kind, r.Reason, r.Dangerous, r.Errno = KindDenied, dn.reason, true, unix.EPERM

@@ -1,5 +1,7 @@
 package seccomp
 
+import "slices"
+
 // The syscall tables. A name the running architecture does not have is
 // skipped (e.g. iopl on arm64); TestTablesKnown pins that every name exists
 // on amd64, so a typo cannot silently drop a rule.
@@ -27,7 +29,7 @@ var allowed = []string{
 	"llistxattr", "flistxattr", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
 	"lremovexattr", "fremovexattr", "sendfile", "copy_file_range", "splice", "tee",
 	"inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch",
-	"memfd_create", "cachestat",
+	"cachestat",
 	// ioctl is allowed except TIOCSTI and TIOCLINUX (checked first, see filter)
 	"ioctl",
 	// memory
@@ -70,10 +72,37 @@ var allowed = []string{
 	"shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl",
 	"msgget", "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend",
 	"mq_timedreceive", "mq_notify", "mq_getsetattr",
-	// legacy AIO (not io_uring)
-	"io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents",
 	// information
 	"uname", "sysinfo", "getrandom",
+}
+
+// Optional groups: off (not on the allow-list: ENOSYS, reported as
+// not-allowed) unless Options.Allow names them. Python never needs them.
+var optional = map[string]struct {
+	names  []string
+	reason string
+}{
+	// memfd_create: an anonymous file lives outside every mount, so the
+	// noexec of the writable places does not apply to it — its content
+	// can be executed (execveat, /proc/self/fd, ld.so) — and its memory
+	// is outside the tmpfs size bounds.
+	"memfd": {[]string{"memfd_create"}, "anonymous files are executable and outside the tmpfs bounds"},
+	// Legacy AIO takes events from the host-wide fs.aio-max-nr pool.
+	"aio": {[]string{"io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents"},
+		"legacy AIO takes events from the host-wide fs.aio-max-nr"},
+}
+
+// OptionalGroups are the names Options.Allow accepts, sorted.
+func OptionalGroups() []string { return []string{"aio", "memfd"} }
+
+// optionalGroup returns the optional group a syscall belongs to, if any.
+func optionalGroup(name string) (string, bool) {
+	for g, o := range optional {
+		if slices.Contains(o.names, name) {
+			return g, true
+		}
+	}
+	return "", false
 }
 
 // denied are refused and reported as security events: each escapes or

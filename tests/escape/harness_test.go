@@ -167,18 +167,19 @@ func chownTo(t *testing.T, m mode, p string) {
 
 // spec is one invocation of `cordon run`.
 type spec struct {
-	script  string            // file name under testdata/attacks (or of source)
-	source  string            // the script's text, instead of testdata/attacks
-	flags   []string          // more cordon run flags (--resolve ...)
-	args    []string          // after the token, which is always argv[1]
-	limits  map[string]string // policy limits, YAML values
-	degrade []string          // extra allow_degraded layers
-	noJSON  bool              // run without --json
-	policy  string            // a whole policy file instead of the generated one
-	yaml    string            // more top-level policy sections (not limits or isolation), appended to the generated policy
-	files   []string          // --file arguments (host paths)
-	env     []string          // extra environment for cordon
-	guard   time.Duration     // kill cordon itself after this long (default 60s)
+	script   string            // file name under testdata/attacks (or of source)
+	source   string            // the script's text, instead of testdata/attacks
+	flags    []string          // more cordon run flags (--resolve ...)
+	args     []string          // after the token, which is always argv[1]
+	limits   map[string]string // policy limits, YAML values
+	degrade  []string          // extra allow_degraded layers
+	syscalls []string          // isolation.allow_syscalls
+	noJSON   bool              // run without --json
+	policy   string            // a whole policy file instead of the generated one
+	yaml     string            // more top-level policy sections (not limits or isolation), appended to the generated policy
+	files    []string          // --file arguments (host paths)
+	env      []string          // extra environment for cordon
+	guard    time.Duration     // kill cordon itself after this long (default 60s)
 	// tty, when set, is cordon's stdin, stdout and stderr and its
 	// controlling terminal.
 	tty *os.File
@@ -255,8 +256,9 @@ func (s spec) policyYAML(m mode) string {
 		// must say so).
 		degrade = append(degrade, "cgroup")
 	}
-	if len(degrade) > 0 {
-		fmt.Fprintf(&b, "isolation:\n  allow_degraded: [%s]\n", strings.Join(degrade, ", "))
+	if len(degrade) > 0 || len(s.syscalls) > 0 {
+		fmt.Fprintf(&b, "isolation:\n  allow_degraded: [%s]\n  allow_syscalls: [%s]\n",
+			strings.Join(degrade, ", "), strings.Join(s.syscalls, ", "))
 	}
 	return b.String()
 }

@@ -67,3 +67,37 @@ func TestDangerousSyscalls(t *testing.T) {
 		})
 	}
 }
+
+// TestOptionalSyscalls: memfd_create and legacy AIO are refused (and
+// reported) unless the policy's isolation.allow_syscalls names them.
+func TestOptionalSyscalls(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skipf("optional_syscalls.py carries x86_64 syscall numbers; this is %s", runtime.GOARCH)
+	}
+	for _, m := range bothModes() {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			needMode(t, m)
+			for _, allow := range []bool{false, true} {
+				d := newRunDir(t, m)
+				s := spec{script: "optional_syscalls.py"}
+				if allow {
+					s.syscalls = []string{"aio", "memfd"}
+				}
+				o := run(t, m, d, s)
+				if o.res.Status != cordon.StatusOK || !strings.Contains(o.res.Stdout, "DONE") {
+					t.Fatalf("allow=%v: status %s\n%s", allow, o.res.Status, o)
+				}
+				for _, g := range []string{"memfd", "aio"} {
+					gotOK := strings.Contains(o.res.Stdout, g+": ok")
+					if gotOK != allow {
+						t.Errorf("allow=%v: %s gave %q", allow, g, o.res.Stdout)
+					}
+				}
+				if _, ok := eventFor(o, "io_setup"); !allow && !ok {
+					t.Errorf("the refused io_setup is not reported\n%s", o)
+				}
+			}
+		})
+	}
+}
