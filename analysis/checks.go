@@ -244,7 +244,7 @@ func (a *analyzer) checkCall(n int32, f frame) {
 			a.shellCommand("CDN202", n, q, name, arg(0, "args"), "with shell=True runs a command line through /bin/sh")
 		} else if isShell(prog) {
 			a.facts.shell = true
-			a.report("CDN205", n, q, "%s starts a shell (%s)", name, prog)
+			a.shellSpawn(n, q, name, prog, arg(0, "args"))
 		} else {
 			a.report(id, n, q, "%s starts a process", name)
 		}
@@ -413,12 +413,18 @@ var plainCommands = map[string]bool{"clear": true, "cls": true, "pause": true, "
 // constant running one ordinary program (os.system("clear")).
 func (a *analyzer) shellCommand(id string, n int32, q, name string, cmd value, what string) {
 	fi := a.finding(id, n, fmt.Sprintf("%s %s", name, what), q)
-	if cmd.isStr && !cmd.obf && cmd.decoded == "" && !strings.ContainsAny(cmd.str, "|;&`$<>(){}\n") &&
-		plainCommands[strings.ToLower(program(cmd))] && !hasAny(strings.ToLower(cmd.str), commandHints) && len(cmd.str) < 200 {
+	if plainCommand(cmd) {
 		fi.Severity = medium
 		fi.Message += fmt.Sprintf(" (constant command %q)", cmd.str)
 	}
 	a.emit(fi)
+}
+
+// plainCommand says whether cmd is a constant command line running one
+// ordinary program with no shell syntax ("clear", "make test").
+func plainCommand(cmd value) bool {
+	return cmd.isStr && !cmd.obf && cmd.decoded == "" && !strings.ContainsAny(cmd.str, "|;&`$<>(){}\n") &&
+		plainCommands[strings.ToLower(program(cmd))] && !hasAny(strings.ToLower(cmd.str), commandHints) && len(cmd.str) < 200
 }
 
 // checkExec handles exec/eval of value v.

@@ -137,8 +137,9 @@ func (a *analyzer) sensitive(n int32) {
 func (a *analyzer) checkDunderChain(top int32) {
 	t := a.t
 	var names []string
-	n := top
+	n, base := top, int32(none)
 	for i := 0; i < maxEvalDepth && n != none; i++ {
+		base = n
 		switch t.kind(n) {
 		case "attribute":
 			an := a.ident(t.child(n, "attribute"))
@@ -182,6 +183,14 @@ func (a *analyzer) checkDunderChain(top int32) {
 		sev = medium
 	}
 	if sev == "" {
+		return
+	}
+	if len(names) == 1 && names[0] == "__subclasses__" && a.localClass(base) {
+		// Plugin.__subclasses__() of a class defined here: a registry of
+		// the file's own classes, not a way to object's.
+		fi := a.finding("CDN107", top, fmt.Sprintf("__subclasses__ of %s, a class defined in this file", a.ident(base)), "__subclasses__")
+		fi.Severity = low
+		a.emit(fi)
 		return
 	}
 	for i, j := 0, len(names)-1; i < j; i, j = i+1, j-1 {
