@@ -151,6 +151,9 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 	p, res := e.prepare(ctx, pol)
 	if p == nil {
 		in.close()
+		if ctx.Err() != nil {
+			res.Status, res.Error = StatusCanceled, "run canceled before the sandbox was ready"
+		}
 		return res, ctx.Err()
 	}
 	return p.run(ctx, &job, in, an)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -33,7 +35,7 @@ func TestScripts(t *testing.T) {
 		Dir:       "testdata",
 		Condition: condition,
 		Setup:     setup,
-		Cmds:      map[string]func(*testscript.TestScript, bool, []string){"sleep": sleepCmd},
+		Cmds:      map[string]func(*testscript.TestScript, bool, []string){"sleep": sleepCmd, "waitfor": waitforCmd},
 	})
 }
 
@@ -46,4 +48,24 @@ func sleepCmd(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
 	time.Sleep(d)
+}
+
+// waitforCmd is "waitfor REGEXP GLOB": it waits (up to a minute) until a
+// file matching GLOB holds a match of REGEXP — a story that signals a
+// background run waits for its audit start record this way.
+func waitforCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfor REGEXP GLOB")
+	}
+	re, err := regexp.Compile(args[0])
+	ts.Check(err)
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		files, _ := filepath.Glob(ts.MkAbs(args[1]))
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil && re.Match(b) {
+				return
+			}
+		}
+	}
+	ts.Fatalf("no match for %q in %s after a minute", args[0], args[1])
 }

@@ -160,6 +160,10 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if err != nil && res.Status == "" {
+		if errors.Is(err, context.Canceled) {
+			infof(env, "canceled: the run was interrupted before it started")
+			return exitCode(cordon.StatusCanceled.ExitCode(0))
+		}
 		return err
 	}
 	if *asJSON {
