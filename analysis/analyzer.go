@@ -160,6 +160,7 @@ func (a *analyzer) walk(stack []frame) error {
 			body := newScope(outer)
 			params := t.child(n, "parameters")
 			a.bindParams(params, body, f.sc)
+			a.checkDefaults(params)
 			if fd.cls != nil {
 				if ps := t.namedChildren(params); len(ps) > 0 && t.kind(ps[0]) == "identifier" {
 					body.vars[a.ident(ps[0])] = value{cls: fd.cls}

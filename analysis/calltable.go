@@ -77,7 +77,7 @@ var callRules = map[string]string{
 	"websocket.create_connection": "CDN603", "websockets.connect": "CDN603", "websocket.WebSocketApp": "CDN603",
 	"telnetlib.Telnet": "CDN605", "ftplib.FTP": "CDN605",
 	// web and injection
-	"jinja2.Environment":                "CDN702",
+	"jinja2.Environment": "CDN702", "mako.template.Template": "CDN702", "logging.config.listen": "CDN601",
 	"paramiko.SSHClient().exec_command": "CDN705", "paramiko.AutoAddPolicy": "CDN705",
 	// native code
 	"cffi.FFI": "CDN802", "cffi.FFI().dlopen": "CDN802", "cffi.FFI().cdef": "CDN802", "cffi.FFI().verify": "CDN802",

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -54,6 +55,39 @@ func TestRuleCountInDocs(t *testing.T) {
 			if n, _ := strconv.Atoi(string(m[1])); n != len(rules) {
 				t.Errorf("%s says %d rules; rules.go has %d", p, n, len(rules))
 			}
+		}
+	}
+}
+
+// TestBanditTable: every rule the bandit table names exists, and every
+// test the installed bandit lists is in the table.
+func TestBanditTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, bt := range banditTests {
+		if seen[bt.ID] {
+			t.Errorf("%s twice", bt.ID)
+		}
+		seen[bt.ID] = true
+		if len(bt.Rules) == 0 && bt.Note == "" {
+			t.Errorf("%s: no rule and no reason", bt.ID)
+		}
+		for _, r := range bt.Rules {
+			if _, ok := ruleByID[r]; !ok {
+				t.Errorf("%s names unknown rule %s", bt.ID, r)
+			}
+		}
+	}
+	out, err := exec.Command("bandit", "--help").CombinedOutput()
+	if err != nil {
+		t.Skipf("bandit not installed (%v): only the table itself is checked", err)
+	}
+	ids := regexp.MustCompile(`(?m)^\s+(B\d{3})\s`).FindAllSubmatch(out, -1)
+	if len(ids) == 0 {
+		t.Fatalf("no test ids in bandit --help:\n%s", out)
+	}
+	for _, m := range ids {
+		if !seen[string(m[1])] {
+			t.Errorf("bandit test %s is not in the table", m[1])
 		}
 	}
 }
@@ -110,6 +144,26 @@ This page is generated from ` + "`analysis/rules.go`" + ` by
 	for _, r := range rules {
 		fmt.Fprintf(&b, "\n### %s\n\n**%s** (%s, default severity %s, confidence %s)\n\n%s\n\n*Why it matters:* %s\n\n```python\n%s\n```\n",
 			r.ID, r.Name, r.Category, r.Severity, r.Confidence, r.Summary, r.Why, r.Example)
+	}
+	b.WriteString(`
+## Bandit's tests and the rules that cover them
+
+Every test of [bandit](https://bandit.readthedocs.io/) (1.6 to 1.8), the
+Cordon rules that cover it, or why none does.
+
+| bandit | test | Cordon | note |
+| --- | --- | --- | --- |
+`)
+	for _, bt := range banditTests {
+		var ids []string
+		for _, r := range bt.Rules {
+			ids = append(ids, fmt.Sprintf("[%s](#%s)", r, strings.ToLower(r)))
+		}
+		cov := strings.Join(ids, ", ")
+		if cov == "" {
+			cov = "—"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", bt.ID, bt.Name, cov, bt.Note)
 	}
 	b.WriteString(`
 ## Waiving a rule

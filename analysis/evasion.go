@@ -516,3 +516,16 @@ func (a *analyzer) checkShapeNode(n int32, f frame) {
 		a.emit(fi)
 	}
 }
+
+// checkDefaults: a secret as a parameter's default value (bandit B107).
+func (a *analyzer) checkDefaults(params int32) {
+	t := a.t
+	for _, c := range t.namedChildren(params) {
+		if k := t.kind(c); k != "default_parameter" && k != "typed_default_parameter" {
+			continue
+		}
+		if v := t.child(c, "value"); t.kind(v) == "string" {
+			a.checkSecret(a.ident(t.child(c, "name")), v, a.eval(v, nil, 0))
+		}
+	}
+}
