@@ -362,7 +362,7 @@ func (a *analyzer) checkString(n int32, sc *scope) {
 		a.sensitive(n)
 		a.report("CDN505", n, "discord token", "pattern of a Discord token: token grabbing")
 	}
-	if ransomRe.MatchString(s) {
+	if hasAny(ls, ransomHints) && ransomRe.MatchString(s) {
 		a.report("CDN508", n, "", "ransom note text %q", short)
 	}
 	if hasAny(ls, ipLookupHints) {
@@ -411,7 +411,8 @@ var (
 	persistHints   = []string{"cron", "rc", "profile", "systemd", "init.d", "authorized_keys", "preload", "autostart", "currentversion", "startup", "launch", "customize", ".pth"}
 	metadataHints  = []string{"169.254", "metadata.google", "100.100.100.200", "fd00:ec2"}
 	exfilHints     = []string{"discord", "slack", "telegram", "paste", "ngrok", "transfer.sh", "webhook", "requestbin", "pipedream", "oast", "interact.sh", "burpcollab", "dnslog", "ceye", "anonfiles", "file.io", "0x0.st", "termbin", "raw.githubusercontent"}
-	commandHints   = []string{"kill", "curl", "wget", "/dev/", "nc ", "ncat", "bash", "sh -i", "rm -", "mkfifo", "powershell", "certutil", "iex", "invoke-expression", "downloadstring", "chmod", ":(){", "dd ", "mkfs", "socat", "base64", "stratum", "xmrig", "minerd", "cryptonight", "schtasks", "reg", "vssadmin", "bcdedit", "wevtutil", "netsh", "attrib", "hidden", "setenforce", "iptables", "history", "chattr", "shred", "sudo", "python", "mppreference", "realtimemonitoring", "perl", "php"}
+	commandHints   = []string{"kill -", "kill\t", "killall5", "curl", "wget", "/dev/", "nc ", "ncat", "bash", "sh -i", "rm -", "mkfifo", "powershell", "certutil", "iex", "invoke-expression", "downloadstring", "chmod", ":(){", "dd if", "mkfs", "socat", "base64", "stratum", "xmrig", "minerd", "cryptonight", "schtasks", "reg ", "reg\t", "reg.exe", "vssadmin", "bcdedit", "wevtutil", "netsh", "attrib", "hidden", "setenforce", "iptables", "history -c", "chattr", "shred", "sudo", "socket", "mppreference", "realtimemonitoring", "fsockopen"}
+	ransomHints    = []string{"encrypted", "locked", "decrypt", "bitcoin", "btc", "monero", "xmr"}
 	ipLookupHints  = []string{"api.ipify.org", "ifconfig.me", "ipinfo.io", "icanhazip", "checkip.amazonaws", "ip-api.com", "myexternalip", "wtfismyip", "ipapi.co"}
 	tokenHints     = []string{"akia", "asia", "ghp_", "gho_", "github_pat_", "xox", "sk_live_", "aiza", "private key", "glpat-", "sk-"}
 )
@@ -479,7 +480,7 @@ func (a *analyzer) checkAssignment(left, right int32, v value, sc *scope) {
 }
 
 func (a *analyzer) checkSecret(name string, node int32, v value) {
-	if !secretName.MatchString(name) || strings.HasSuffix(strings.ToLower(name), "_file") {
+	if ln := strings.ToLower(name); !hasAny(ln, secretHints) || !secretName.MatchString(name) || strings.HasSuffix(ln, "_file") {
 		return
 	}
 	if rc := ruleFor(strings.TrimSuffix(a.eval(a.t.child(node, "function"), newScope(nil), 0).qual, "()")); rc == "CDN402" {
@@ -536,6 +537,9 @@ func entropy(s string) float64 {
 	}
 	return e
 }
+
+// secretHints: every name secretName matches holds one of these.
+var secretHints = []string{"pass", "pwd", "secret", "token", "key", "credential"}
 
 var authRe = regexp.MustCompile(`(?i)(admin|auth|permission|is_staff|superuser|logged_in|authori[sz]ed|\brole\b|password|token|privilege|is_owner|can_)`)
 
