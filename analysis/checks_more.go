@@ -109,7 +109,7 @@ func (a *analyzer) checkAttribute(n int32, sc *scope) {
 				}
 				return
 			}
-			if wholesale(pk) {
+			if wholesale(pk) && !a.envOnlyForChildren(n, sc) {
 				a.sensitive(n)
 			}
 		}
