@@ -93,8 +93,18 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	if err != nil {
 		return fail("layer rootfs unavailable: interpreter: %v", err)
 	}
+	tools, err := interp.ResolveTools(pol.Runtime.Tools)
+	if err != nil {
+		return fail("layer rootfs unavailable: runtime.tools: %v", err)
+	}
+	var toolPaths []string
+	for _, p := range tools.Paths {
+		if !slices.Contains(rt.ReadOnlyPaths, p) {
+			toolPaths = append(toolPaths, p)
+		}
+	}
 	spec := sandbox.Spec{
-		ReadOnly:  append(append([]string(nil), rt.ReadOnlyPaths...), pol.Filesystem.ReadOnly...),
+		ReadOnly:  append(append(append([]string(nil), rt.ReadOnlyPaths...), toolPaths...), pol.Filesystem.ReadOnly...),
 		ReadWrite: append([]string(nil), pol.Filesystem.ReadWrite...),
 		TmpSize:   int64(pol.Limits.Tmp),
 		WorkSize:  int64(pol.Limits.Tmp) + int64(pol.Limits.FileSize),
@@ -116,13 +126,14 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 			return fail("layer network unavailable: network mode host needs network.unsafe_host: true")
 		}
 		spec.HostNetwork = true
+		spec.BindTCP = pol.Network.AllowBind
 	default:
 		return fail("layer network unavailable: unknown network mode %q", pol.Network.Mode)
 	}
 	if e.opts.HostUID != 0 || e.opts.HostGID != 0 {
 		spec.HostUID, spec.HostGID = e.opts.HostUID, e.opts.HostGID
 	}
-	for _, l := range rt.Symlinks {
+	for _, l := range append(slices.Clone(rt.Symlinks), tools.Symlinks...) {
 		spec.Symlinks = append(spec.Symlinks, sandbox.Symlink{Path: l.Path, Target: l.Target})
 	}
 	if err := checkDeny(pol, spec.ReadOnly[len(rt.ReadOnlyPaths):], spec.ReadWrite); err != nil {

@@ -237,6 +237,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	res.Events = append(res.Events, s.events...)
 	reason, dangerous := s.reason, s.dangerous
 	s.mu.Unlock()
+	res.Events = append(res.Events, missingPrograms(res.Stderr)...)
 	decide(&res, pol, ex, st, reason, dangerous)
 	// Stage: output files, once nothing of the sandbox runs.
 	if job.OutputDir != "" && res.Status != StatusCanceled {

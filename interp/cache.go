@@ -20,7 +20,7 @@ import (
 
 // cacheFormat changes whenever Runtime or the resolution rules change, so
 // an older cordon's entries are rebuilt rather than trusted.
-const cacheFormat = "cordon-interp-cache-3"
+const cacheFormat = "cordon-interp-cache-4"
 
 // CacheDir returns the per-user folder for cached resolutions:
 // $XDG_STATE_HOME/cordon/interp, else /var/lib/cordon/interp for root,

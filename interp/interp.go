@@ -224,6 +224,21 @@ func build(ctx context.Context, name, candidate string) (*Runtime, error) {
 			return nil, fmt.Errorf("%s: %w", candidate, err)
 		}
 	}
+	for _, soname := range dlopenedLibraries {
+		trial := newPathSet()
+		trialDone := map[string]bool{}
+		for k := range done {
+			trialDone[k] = true
+		}
+		probe := &elfInfo{class: info.class, machine: info.machine, needed: []string{soname}}
+		if missing, err := search.closure(trial, bin, probe, trialDone); err != nil || len(missing) > 0 {
+			continue // the host lacks it: the sandbox behaves as the host does
+		}
+		set.merge(trial)
+		for k := range trialDone {
+			done[k] = true
+		}
+	}
 	for lib := range done {
 		rt.Libraries = append(rt.Libraries, lib)
 	}
@@ -328,12 +343,7 @@ func addExtensions(rt *Runtime, set *pathSet, search *libSearch, dir string, don
 			rt.Skipped = append(rt.Skipped, fmt.Sprintf("%s: %s not found", mod, strings.Join(missing, ", ")))
 			continue
 		}
-		for k := range trial.paths {
-			set.paths[k] = true
-		}
-		for k, v := range trial.links {
-			set.links[k] = v
-		}
+		set.merge(trial)
 		for k := range trialDone {
 			done[k] = true
 		}

@@ -49,6 +49,16 @@ func (s *pathSet) add(p string) (string, error) {
 	return c, nil
 }
 
+// merge adds every path and link of o.
+func (s *pathSet) merge(o *pathSet) {
+	for k := range o.paths {
+		s.paths[k] = true
+	}
+	for k, v := range o.links {
+		s.links[k] = v
+	}
+}
+
 // resolve is filepath.EvalSymlinks that also records each link it follows.
 func (s *pathSet) resolve(p string) (string, error) {
 	if !filepath.IsAbs(p) {

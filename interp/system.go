@@ -14,14 +14,22 @@ package interp
 //     certificates are public; /etc/ssl/private is never bound.
 //   - /usr/lib/locale/C.utf8: LANG=C.UTF-8 (the sandbox's fixed LANG) is
 //     built into glibc 2.35 and later, but older glibc loads it from here.
+//   - /etc/services and /etc/protocols: socket.getservbyname("http") and
+//     getprotobyname("tcp") read them; they hold only public numbers.
+//   - /sbin/ldconfig and /etc/ld.so.cache: ctypes.util.find_library("c")
+//     runs `/sbin/ldconfig -p`, which prints the loader's cache. glibc's
+//     ldconfig is a static binary; without root and with a read-only root
+//     it can only read. The cache lists host library names, which the
+//     loader reads anyway.
 //
 // Left out on purpose:
 //
-//   - /etc/passwd, /etc/group, /etc/shadow: host user names are none of
-//     the script's business; pwd.getpwuid() fails cleanly without them.
-//   - /etc/nsswitch.conf, /etc/hosts, /etc/resolv.conf: glibc defaults to
-//     "files" without nsswitch.conf, and name resolution is the network
-//     policy's concern (the egress proxy resolves names itself).
+//   - the host's /etc/passwd, /etc/group, /etc/shadow: host user names are
+//     none of the script's business. The sandbox gets its own passwd,
+//     group, hosts and nsswitch.conf naming only its user and localhost
+//     (package sandbox writes them).
+//   - /etc/resolv.conf: name resolution is the network policy's concern
+//     (the egress proxy resolves names itself).
 //   - /usr/lib/x86_64-linux-gnu/gconv: Python does its own codecs and
 //     never calls iconv.
 var systemFiles = []string{
@@ -34,7 +42,22 @@ var systemFiles = []string{
 	"/usr/lib/ssl/cert.pem",
 	"/usr/lib/ssl/openssl.cnf",
 	"/usr/lib/locale/C.utf8",
+	"/etc/services",
+	"/etc/protocols",
+	"/sbin/ldconfig",
+	"/etc/ld.so.cache",
 }
+
+// dlopenedLibraries are loaded by glibc at run time, never named in a
+// DT_NEEDED entry, so the dependency walk cannot see them:
+//
+//   - libgcc_s.so.1: pthread_exit and thread cancellation unwind the stack
+//     with it. A daemon thread still running when the interpreter exits is
+//     ended that way; without the library glibc prints "libgcc_s.so.1 must
+//     be installed for pthread_exit to work" and aborts the process.
+//
+// Each is added with its own dependencies when the host has it.
+var dlopenedLibraries = []string{"libgcc_s.so.1"}
 
 // skippedModules are extension modules in lib-dynload left out of the
 // library closure, with the reason. A sandbox has no display, so Tk would

@@ -44,7 +44,8 @@ func Default() *Policy {
 			// -E ignores PYTHON* variables, -s the user site dir; unlike
 			// -I it keeps the script's folder on sys.path, so a script can
 			// import a helper module given with --file.
-			Args: []string{"-E", "-s"},
+			Args:  []string{"-E", "-s"},
+			Tools: []string{},
 		},
 		Isolation: Isolation{AllowDegraded: []Layer{}, AllowSyscalls: []string{}},
 		Outputs:   Outputs{Paths: []string{}, MaxFiles: 100, MaxSize: 64 << 20},

@@ -7,7 +7,7 @@ package policy
 //   - Lists the file sets replace the parent's list, so a child can narrow
 //     an allow list (read_only, read_write, domains, ports, cidrs,
 //     environment.pass, analysis.allow, isolation.allow_degraded,
-//     isolation.allow_syscalls, runtime.args).
+//     isolation.allow_syscalls, runtime.args, runtime.tools).
 //   - filesystem.deny only accumulates: the child's entries are added to the
 //     parent's, and a child can never remove a parent's deny.
 //   - environment.set merges by variable: the child adds variables or

@@ -99,6 +99,11 @@ type Network struct {
 	// UnsafeHost must be true for Mode host: sharing the host network is
 	// no isolation at all, and saying so must be explicit.
 	UnsafeHost bool `yaml:"unsafe_host" json:"unsafe_host"`
+	// AllowBind lets a script in mode host bind TCP ports (run a server
+	// on the host's network). In modes none and allowlist binding is
+	// always allowed: the sandbox's own network namespace has only its
+	// loopback, which nobody else can reach.
+	AllowBind bool `yaml:"allow_bind" json:"allow_bind"`
 	// Domains are exact names ("api.example.com") or one leading wildcard
 	// label ("*.example.com", which matches sub-domains but not the apex),
 	// each optionally with a port ("api.example.com:443") that then
@@ -219,6 +224,11 @@ type Runtime struct {
 	Interpreter string `yaml:"interpreter" json:"interpreter"`
 	// Args go before the script path.
 	Args []string `yaml:"args" json:"args"`
+	// Tools are programs the script may run (subprocess): names looked
+	// up on the sandbox's PATH (/usr/local/bin:/usr/bin:/bin) on the host,
+	// or absolute paths. Each is bound read-only at the same place with
+	// the shared libraries it loads. None by default.
+	Tools []string `yaml:"tools" json:"tools"`
 }
 
 // Layer names an isolation layer, as reported in results and audit records.

@@ -19,8 +19,8 @@ package policy
 //     paths.
 //   - audit: cannot be disabled; fsync record is stricter than group; dir,
 //     signing key, witness and rotation must equal the ceiling's.
-//   - runtime must equal the ceiling's; isolation.allow_degraded and
-//     isolation.allow_syscalls subsets.
+//   - runtime must equal the ceiling's, but runtime.tools may be a subset;
+//     isolation.allow_degraded and isolation.allow_syscalls subsets.
 
 import (
 	"fmt"
@@ -133,6 +133,9 @@ func (t *tightener) network() {
 	}
 	if r.UnsafeHost && !c.UnsafeHost {
 		t.refuse("network.unsafe_host", "the ceiling does not allow unsafe_host")
+	}
+	if r.AllowBind && !c.AllowBind {
+		t.refuse("network.allow_bind", "the ceiling does not allow allow_bind")
 	}
 	for i, p := range r.Ports {
 		if !slices.Contains(c.Ports, p) {
@@ -273,6 +276,11 @@ func (t *tightener) runtimeIsolation() {
 	}
 	if !slices.Equal(r.Runtime.Args, c.Runtime.Args) {
 		t.refuse("runtime.args", "a request may not change the interpreter's arguments (ceiling: %q)", c.Runtime.Args)
+	}
+	for i, tool := range r.Runtime.Tools {
+		if !slices.Contains(c.Runtime.Tools, tool) {
+			t.refuse(indexPath("runtime.tools", i), "tool %s is not in the ceiling's tools", tool)
+		}
 	}
 	for i, l := range r.Isolation.AllowDegraded {
 		if !c.Isolation.MayDegrade(l) {

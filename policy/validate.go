@@ -360,6 +360,21 @@ func checkRuntime(c *checker) {
 			c.errorf(fields(indexPath("runtime.args", i)), "argument contains a NUL byte")
 		}
 	}
+	seen := map[string]bool{}
+	for i, tool := range r.Tools {
+		f := fields(indexPath("runtime.tools", i))
+		switch {
+		case strings.TrimSpace(tool) == "":
+			c.errorf(f, "must name a program (such as sh or /usr/bin/git)")
+		case strings.ContainsAny(tool, " \t\n\x00"):
+			c.errorf(f, "%q has spaces: name one program; the script passes its arguments", tool)
+		case strings.Contains(tool, "/") && (!filepath.IsAbs(tool) || filepath.Clean(tool) != tool):
+			c.errorf(f, "%q: want a name looked up in /usr/local/bin, /usr/bin and /bin, or a clean absolute path", tool)
+		case seen[tool]:
+			c.errorf(f, "%s is listed twice", tool)
+		}
+		seen[tool] = true
+	}
 }
 
 func checkIsolation(c *checker) {
@@ -416,6 +431,9 @@ func warnNetworkUnused(c *checker) {
 	}
 	if n.UnsafeHost && n.Mode != NetworkHost {
 		c.warnf(fields("network.unsafe_host"), "unsafe_host has no effect unless mode is host")
+	}
+	if n.AllowBind && n.Mode != NetworkHost {
+		c.warnf(fields("network.allow_bind"), "allow_bind has no effect unless mode is host (modes none and allowlist always allow binding on the sandbox's own loopback)")
 	}
 }
 

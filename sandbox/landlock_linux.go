@@ -6,10 +6,12 @@ package sandbox
 // the interpreter may only read and execute the read-only paths (the
 // masked ones below them excepted), read /proc,
 // use the five devices, and write the work dir, /tmp, /dev/shm and the
-// policy's read_write paths; every TCP bind is refused, and every TCP
-// connect but to the egress proxy's port when there is one (ABI 4; the
-// network namespace already has only lo); signals and abstract unix
-// sockets are scoped to the sandbox (ABI 6).
+// policy's read_write paths, and read the sandbox's own /etc files. TCP is
+// left to the network namespace when the sandbox has its own (modes none
+// and allowlist: only lo, where the egress proxy listens, so a script may
+// run and reach its own local servers); with the host's network (mode
+// host) every TCP bind is refused unless the policy allows binding (ABI
+// 4). Signals and abstract unix sockets are scoped to the sandbox (ABI 6).
 //
 // The ruleset (package landlock) is built by the init after pivot_root —
 // rules hold inodes of the new root — and enforced with
@@ -29,15 +31,17 @@ func landlockRuleset(spec *Spec) (*landlock.Ruleset, error) {
 			{Path: "/", Access: landlock.FSReadDir}, // listing / shows only mountpoints
 			{Path: "/proc", Access: landlock.FSReadFile | landlock.FSReadDir},
 			{Path: "/dev", Access: landlock.FSReadDir},
+			// The sandbox's own devpts instance (rootfs_linux.go).
+			{Path: "/dev/pts", Access: landlock.FSReadDir | landlock.FSReadFile | landlock.FSWriteFile | landlock.FSIoctlDev},
 		},
-		Net:    &landlock.Net{},
 		Scope:  true,
 		MinABI: 1,
 	}
-	if spec.HostNetwork {
-		p.Net = nil
-	} else if spec.ProxyPort > 0 {
-		p.Net.ConnectTCP = []uint16{uint16(spec.ProxyPort)}
+	if spec.HostNetwork && !spec.BindTCP {
+		p.Net = &landlock.Net{AnyConnect: true}
+	}
+	for name := range etcFiles {
+		p.Rules = append(p.Rules, landlock.Rule{Path: "/" + name, Access: landlock.FSReadFile})
 	}
 	for _, d := range devices {
 		p.Rules = append(p.Rules, landlock.Rule{Path: "/dev/" + d,

@@ -48,6 +48,9 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 	if err := unix.Mount("tmpfs", newRoot, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=1m,mode=0755"); err != nil {
 		return fail("rootfs: tmpfs root", err)
 	}
+	if err := writeEtc(); err != nil {
+		return err
+	}
 	for i, p := range spec.ReadOnly {
 		if err := bind(ro[i], p, true, spec.Detached); err != nil {
 			return err
@@ -90,6 +93,37 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 		return err
 	}
 	return pivot()
+}
+
+// etcFiles are the sandbox's own identity files, written before the binds
+// (a policy that binds the host's file at the same path shadows ours).
+// They name only the sandbox's user and group, localhost and the sandbox's
+// host name: getpass.getuser(), pwd.getpwuid(os.getuid()), grp,
+// socket.getaddrinfo("localhost") and gethostbyname(gethostname()) work as
+// on any system, and nothing of the host's accounts is revealed. glibc 2.34
+// and later has the "files" and "dns" sources built in.
+var etcFiles = map[string]string{
+	"etc/passwd": fmt.Sprintf("root:x:0:0:root:/root:/usr/sbin/nologin\n"+
+		"sandbox:x:%d:%d:sandbox:%s:/bin/sh\n"+
+		"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", UID, GID, HomeDir),
+	"etc/group": fmt.Sprintf("root:x:0:\nsandbox:x:%d:\nnogroup:x:65534:\n", GID),
+	"etc/hosts": "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
+		"127.0.1.1\t" + stage2Host + "\n",
+	"etc/nsswitch.conf": "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n" +
+		"networks: files\nprotocols: files\nservices: files\n",
+}
+
+func writeEtc() error {
+	for name, body := range etcFiles {
+		dst := filepath.Join(newRoot, name)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fail("rootfs: /"+name, err)
+		}
+		if err := os.WriteFile(dst, []byte(body), 0o444); err != nil {
+			return fail("rootfs: /"+name, err)
+		}
+	}
+	return nil
 }
 
 // sealDirs makes the folders created on the way to the binds and symlinks
@@ -260,7 +294,13 @@ func mountDir(src, p, fstype string, flags uintptr, data string) error {
 
 // buildDev makes /dev a small tmpfs with null, zero, full, random and
 // urandom bound from the host, a private /dev/shm (multiprocessing needs
-// it) and the usual links.
+// it), a private devpts instance and the usual links.
+//
+// devpts is mounted with newinstance: its pseudo-terminals are the
+// sandbox's own (os.openpty, pty.spawn, terminal-emulating libraries
+// work) and none of the host's terminals is visible or reachable through
+// it. ptmxmode=0666 lets the sandbox user open its ptmx (the
+// /dev/ptmx link points there); mode=0620 is the usual mode of a pty.
 func buildDev(spec *Spec) error {
 	if err := mountDir("tmpfs", "/dev", "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "size=64k,mode=0755"); err != nil {
 		return err
@@ -278,8 +318,13 @@ func buildDev(spec *Spec) error {
 	if err := mountDir("tmpfs", "/dev/shm", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, shm); err != nil {
 		return err
 	}
+	if err := mountDir("devpts", "/dev/pts", "devpts", unix.MS_NOSUID|unix.MS_NOEXEC,
+		"newinstance,ptmxmode=0666,mode=0620"); err != nil {
+		return err
+	}
 	for name, target := range map[string]string{
-		"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0",
+		"ptmx": "pts/ptmx",
+		"fd":   "/proc/self/fd", "stdin": "/proc/self/fd/0",
 		"stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2",
 	} {
 		if err := os.Symlink(target, filepath.Join(newRoot, "dev", name)); err != nil {

@@ -34,12 +34,16 @@ type Spec struct {
 	// ProxyPort, when set, is the port of the egress proxy inside: the
 	// init listens on 127.0.0.1:ProxyPort in the sandbox's network
 	// namespace and hands the listening socket to the supervisor
-	// ([Sandbox.ProxySocket]), and Landlock lets the interpreter
-	// connect to that TCP port only. Zero: no TCP at all.
+	// ([Sandbox.ProxySocket]). The namespace has only lo, so TCP there
+	// reaches the proxy and the script's own servers, nothing else.
 	ProxyPort int `json:"proxy_port,omitempty"`
 	// HostNetwork shares the host's network namespace (network mode host,
 	// which the policy must call unsafe): no namespace, no TCP rules.
 	HostNetwork bool `json:"host_network,omitempty"`
+	// BindTCP lets the interpreter bind TCP ports with HostNetwork
+	// (Landlock refuses it otherwise). In the sandbox's own network
+	// namespace binding is always allowed: only its loopback is there.
+	BindTCP bool `json:"bind_tcp,omitempty"`
 	// Detached says the bind sources arrive as detached mounts
 	// (open_tree clones) rather than being opened by the init.
 	Detached bool `json:"detached"`

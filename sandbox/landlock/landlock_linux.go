@@ -56,6 +56,9 @@ type Rule struct {
 type Net struct {
 	BindTCP    []uint16
 	ConnectTCP []uint16
+	// AnyConnect leaves TCP connect, and UDP, unrestricted: only TCP bind
+	// is handled (refused but on BindTCP's ports).
+	AnyConnect bool
 }
 
 // Status is what a ruleset really enforces: the rights it handles (denied
@@ -138,6 +141,8 @@ func Prepare(p Policy) (*Ruleset, error) {
 	fs, net, scoped := handled(v)
 	if p.Net == nil {
 		net = 0
+	} else if p.Net.AnyConnect {
+		net &= netBindTCP
 	}
 	if !p.Scope {
 		scoped = 0

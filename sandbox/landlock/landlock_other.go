@@ -22,7 +22,10 @@ type Rule struct {
 }
 
 // Net lists the TCP ports allowed.
-type Net struct{ BindTCP, ConnectTCP []uint16 }
+type Net struct {
+	BindTCP, ConnectTCP []uint16
+	AnyConnect          bool
+}
 
 // Status is what a ruleset enforces: nothing here.
 type Status struct {

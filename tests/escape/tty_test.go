@@ -78,3 +78,59 @@ func TestTIOCSTI(t *testing.T) {
 		})
 	}
 }
+
+// TestPrivateDevpts: the sandbox has its own devpts instance. os.openpty
+// works inside, and the host's pseudo-terminals are not reachable through
+// it: the test opens one on the host (given to the mode's user) and the
+// script writes a canary into every /dev/pts entry it can open, up to
+// past the host's number; nothing may arrive at the host's master.
+func TestPrivateDevpts(t *testing.T) {
+	src := `import os, sys
+tok, n = sys.argv[1], int(sys.argv[2])
+m, s = os.openpty()
+os.write(s, b"own\n")
+print("openpty:", os.ttyname(s), os.read(m, 16))
+print("entries:", sorted(os.listdir("/dev/pts")))
+for i in range(n + 4):
+    p = "/dev/pts/%d" % i
+    try:
+        fd = os.open(p, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:
+        continue
+    try:
+        os.write(fd, ("CANARY-" + tok + "\n").encode())
+        print("wrote", p)
+    except OSError:
+        pass
+    os.close(fd)
+print("DONE")
+`
+	for _, m := range bothModes() {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			needMode(t, m)
+			d := newRunDir(t, m)
+			master, slave := openPTY(t, m)
+			n, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPTN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := run(t, m, d, spec{script: "pts_" + d.token + ".py", source: src, args: []string{fmt.Sprint(n)}})
+			if o.res.Status != cordon.StatusOK || !strings.Contains(o.res.Stdout, "DONE") {
+				t.Fatalf("the script did not finish: %s", o)
+			}
+			if !strings.Contains(o.res.Stdout, "openpty: /dev/pts/0 b'own\\r\\n'") {
+				t.Errorf("os.openpty does not work inside: %s", o.res.Stdout)
+			}
+			pending, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCINQ)
+			if err != nil {
+				t.Fatalf("TIOCINQ: %v", err)
+			}
+			if pending > 0 {
+				t.Errorf("ESCAPE: the script wrote %d bytes to the host's /dev/pts/%d", pending, n)
+			}
+			t.Logf("inside: %s", o.res.Stdout)
+			slave.Close()
+		})
+	}
+}

@@ -182,6 +182,13 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	if line := statusLine(&res, pol); line != "" {
 		infof(env, "%s", line)
 	}
+	if !*asJSON {
+		for _, e := range res.Events {
+			if e.Type == "program-missing" {
+				hintf(env, "the script tried to run %q, which the sandbox does not have; list it in the policy's runtime.tools to allow it", e.Detail["program"])
+			}
+		}
+	}
 	if res.Status == cordon.StatusInternalError && !*asJSON {
 		errorf(env, "%s", res.Error)
 		if strings.HasPrefix(res.Error, "layer ") {
