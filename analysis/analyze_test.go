@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -62,6 +63,8 @@ func TestRobustness(t *testing.T) {
 		truncated bool
 		timedOut  bool
 		syntax    bool
+		// maxAllocMB, when set, bounds what the analysis allocates.
+		maxAllocMB uint64
 	}{
 		{name: "empty", src: nil},
 		{name: "comments only", src: []byte("# one\n# two\n")},
@@ -75,6 +78,17 @@ func TestRobustness(t *testing.T) {
 		{name: "2 MB file", src: []byte(big), opts: Options{Timeout: 2 * time.Minute}},
 		{name: "5000-level nested expression", src: []byte("x = " + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000)), want: []string{"CDN001"}, wantHigh: true},
 		{name: "5000-level nested list", src: []byte("x = " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000)), want: []string{"CDN001"}, wantHigh: true},
+		// Nesting 10,000 deep, each way Python can nest: fail closed, in
+		// bounded memory (the tree is copied once, no recursion follows it).
+		{name: "10,000-level nested expression", src: []byte("import os\nx = " + strings.Repeat("(", 10000) + "os.system(x)" + strings.Repeat(")", 10000)), want: []string{"CDN001"}, wantHigh: true, maxAllocMB: 64},
+		{name: "10,000-level nested calls", src: []byte("x = " + strings.Repeat("f(", 10000) + "1" + strings.Repeat(")", 10000)), want: []string{"CDN001"}, wantHigh: true, maxAllocMB: 64},
+		{name: "10,000-level nested lambdas", src: []byte("x = " + strings.Repeat("lambda: ", 10000) + "1"), want: []string{"CDN001"}, wantHigh: true, maxAllocMB: 64},
+		{name: "10,000-level attribute chain", src: []byte("x = a" + strings.Repeat(".b", 10000)), want: []string{"CDN001"}, wantHigh: true, maxAllocMB: 64},
+		{name: "10,000-level nested dicts", src: []byte("x = " + strings.Repeat("{1: ", 10000) + "1" + strings.Repeat("}", 10000)), want: []string{"CDN001"}, wantHigh: true, maxAllocMB: 64},
+		// 10,000 indentation levels take at least 50 MB (each level one
+		// more space): the size bound refuses them before parsing.
+		{name: "10,000 indentation levels", src: []byte(deepIndent(10000)), want: []string{"CDN001"}, wantHigh: true, truncated: true, maxAllocMB: 1},
+		{name: "10 MB file", src: []byte(strings.Repeat("def f(a, b):\n    return [x * 2 for x in range(a) if x % b]\n\n", 170000)), want: []string{"CDN001"}, wantHigh: true, truncated: true, maxAllocMB: 1},
 		{name: "invalid syntax", src: []byte("def f(:\n  pass\nimport os\nos.system('id')\n"), want: []string{"CDN002", "CDN201"}, wantHigh: true, syntax: true},
 		{name: "unterminated string", src: []byte("x = '''abc\n"), want: []string{"CDN002"}, syntax: true},
 		{name: "99 indentation levels", src: []byte(deepIndent(99)), want: []string{"CDN201"}, wantHigh: true},
@@ -87,10 +101,16 @@ func TestRobustness(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
 			start := time.Now()
 			rep, err := Analyze(context.Background(), "t.py", tc.src, tc.opts)
 			if err != nil {
 				t.Fatalf("Analyze: %v", err)
+			}
+			runtime.ReadMemStats(&m1)
+			if mb := (m1.TotalAlloc - m0.TotalAlloc) >> 20; tc.maxAllocMB > 0 && mb > tc.maxAllocMB {
+				t.Errorf("allocated %d MB, bound %d MB", mb, tc.maxAllocMB)
 			}
 			if d := time.Since(start); d > 3*time.Minute {
 				t.Errorf("took %v", d)
