@@ -49,8 +49,10 @@ func (a *analyzer) enclosingBody(n int32) int32 {
 }
 
 // usedOnlyAsChildEnv says whether every other occurrence of name inside
-// body is a process's env=name, name[key] (read or assigned) or name.update/setdefault/
-// pop/get(...).
+// body is a process's env=name, name[key] (read or assigned),
+// name.update/setdefault/pop/get(...), a look at its keys (for k in name,
+// k in name, list/sorted/set/len(name)) or a return from a helper whose
+// every call is a process's env=.
 func (a *analyzer) usedOnlyAsChildEnv(name string, def, body int32, sc *scope) bool {
 	t := a.t
 	lo, hi := t.nodes[body].start, t.nodes[body].end
@@ -75,6 +77,25 @@ func (a *analyzer) usedOnlyAsChildEnv(name string, def, body int32, sc *scope) b
 			if t.child(p, "value") != id {
 				return false
 			}
+		case "return_statement":
+			// def child_env(): env = dict(os.environ); ...; return env —
+			// fine when every call of the helper is a process's env=.
+			if !a.helperOnlyForChildren(body, sc) {
+				return false
+			}
+			uses++
+		case "for_statement", "for_in_clause", "comparison_operator":
+			// for k in env / "X" in env: the variable names only.
+			if k := t.kind(p); k != "comparison_operator" && t.child(p, "right") != id {
+				return false
+			}
+		case "argument_list":
+			// list(env), sorted(env), len(env): the variable names only.
+			switch a.calleeOf(t.nodes[p].parent, sc) {
+			case "builtins.list", "builtins.sorted", "builtins.len", "builtins.set":
+			default:
+				return false
+			}
 		case "attribute":
 			if t.child(p, "object") != id {
 				continue // another object's attribute of the same name
@@ -89,6 +110,35 @@ func (a *analyzer) usedOnlyAsChildEnv(name string, def, body int32, sc *scope) b
 		}
 	}
 	return uses > 0
+}
+
+// helperOnlyForChildren says whether body is the body of a function whose
+// every call is a process's env=.
+func (a *analyzer) helperOnlyForChildren(body int32, sc *scope) bool {
+	t := a.t
+	fn := t.nodes[body].parent
+	if body == 0 || fn == none || t.kind(fn) != "function_definition" {
+		return false
+	}
+	nameNode := t.child(fn, "name")
+	name := a.ident(nameNode)
+	calls := 0
+	for i := range t.nodes {
+		id := int32(i)
+		if id == nameNode || t.kind(id) != "identifier" || a.ident(id) != name {
+			continue
+		}
+		call := t.nodes[id].parent
+		if t.kind(call) != "call" || t.child(call, "function") != id {
+			return false
+		}
+		kw := t.nodes[call].parent
+		if kw == none || t.kind(kw) != "keyword_argument" || t.child(kw, "value") != call || !a.processEnv(kw, sc) {
+			return false
+		}
+		calls++
+	}
+	return calls > 0
 }
 
 // childProcessAPIs take an env= keyword that becomes a child's environment.
