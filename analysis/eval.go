@@ -440,6 +440,8 @@ func (a *analyzer) evalCall(n int32, sc *scope, d int) value {
 		v := arg(0, "")
 		out := value{qual: q + "()", hostPath: pathClass(v), member: v.member}
 		out.pids = v.pids || v.isStr && strings.TrimRight(v.str, "/") == "/proc"
+		// glob.glob("/proc/[0-9]*") and os.scandir("/proc") yield paths.
+		out.procPath = v.isStr && (strings.HasPrefix(v.str, "/proc/") && q != "os.listdir" || q == "os.scandir" && out.pids)
 		return out
 	case "builtins.__import__", "importlib.import_module", "importlib.__import__":
 		name := arg(0, "name")

@@ -446,8 +446,11 @@ func (a *analyzer) shape(n int32, sc *scope, d int) string {
 			return strings.Join(parts, "/")
 		}
 	}
-	if v := a.eval(n, sc, d+1); v.isStr && len(v.str) < 512 {
+	switch v := a.eval(n, sc, d+1); {
+	case v.isStr && len(v.str) < 512:
 		return v.str
+	case v.procPath:
+		return "/proc/{}"
 	}
 	return "{}"
 }

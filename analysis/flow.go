@@ -468,6 +468,7 @@ func (a *analyzer) methodValue(obj value, m string, pos []int32, kw map[string]i
 			}
 			v := obj.taint()
 			v.hostPath = c
+			v.procPath = v.procPath || obj.isStr && strings.TrimRight(obj.str, "/") == "/proc" && m != "parent"
 			return v, true
 		}
 	case "namelist", "infolist", "getmembers", "getnames":

@@ -56,8 +56,9 @@ type value struct {
 	// hostPath: a path computed under the home directory (1) or under the
 	// root or a system directory (2).
 	hostPath int8
-	// pids: process ids from a listing (/proc, psutil.pids, range).
-	pids bool
+	// pids: process ids from a listing (/proc, psutil.pids, range);
+	// procPath: paths /proc/<pid> (Path("/proc").iterdir(), glob).
+	pids, procPath bool
 	// member: names of archive members.
 	member bool
 	// sql: SQL text built by formatting or concatenation.
@@ -75,7 +76,7 @@ type value struct {
 // method result of v still is.
 func (v value) taint() value {
 	return value{decoded: v.decoded, socket: v.socket, env: v.env, frame: v.frame, hostPath: v.hostPath,
-		pids: v.pids, member: v.member, sql: v.sql, built: v.built, encoded: v.encoded}
+		pids: v.pids, procPath: v.procPath, member: v.member, sql: v.sql, built: v.built, encoded: v.encoded}
 }
 
 // mergeTaint adds w's taint flags to v.
