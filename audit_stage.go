@@ -86,7 +86,7 @@ func (a *auditor) start(ctx context.Context, res *Result, job *Job, pol *policy.
 	sort.Slice(planned, func(i, j int) bool { return planned[i] < planned[j] })
 	if _, err := l.Append(ctx, audit.Record{Kind: audit.KindRunStart, RunID: res.ID, Start: &audit.RunStart{
 		Script: filepath.Base(name), ScriptSHA256: sum, PolicyHash: pol.Hash(),
-		User: who, Host: host, Layers: planned,
+		User: who, Host: host, Layers: planned, Inputs: inputsRecord(res.Inputs),
 	}}); err != nil {
 		return err
 	}
@@ -128,6 +128,14 @@ func (a *auditor) end(ctx context.Context, res *Result) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+func inputsRecord(files []InputFile) []audit.Input {
+	var out []audit.Input
+	for _, f := range files {
+		out = append(out, audit.Input(f))
+	}
+	return out
 }
 
 func outputsRecord(files []OutputFile) []audit.Output {

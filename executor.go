@@ -30,6 +30,9 @@ var (
 	// ErrBadInput: the job cannot run as given (missing, unreadable,
 	// binary or directory script, colliding file names); nothing started.
 	ErrBadInput = errors.New("bad job input")
+	// ErrInputLink: an input file is a symbolic link and Job.FollowLinks
+	// is not set (wrapped in ErrBadInput).
+	ErrInputLink = errors.New("is a symbolic link (not followed unless asked)")
 	// ErrPolicyMismatch: a prepared sandbox was handed a job with another
 	// policy.
 	ErrPolicyMismatch = errors.New("job policy differs from the prepared sandbox's")
@@ -64,8 +67,16 @@ type Job struct {
 	// Stdin feeds the script's standard input (nil: empty).
 	Stdin io.Reader
 	// Files are host paths copied into the work dir under their base
-	// names, next to the script.
-	Files []string
+	// names, next to the script: regular files only (never a FIFO,
+	// device or socket), not from /proc, /sys or another kernel file
+	// system, not inside the policy's filesystem.deny, and not a
+	// symbolic link unless FollowLinks (then its target is checked).
+	// Their names, real paths, sizes and SHA-256 are in Result.Inputs and
+	// the audit start record. They do not count against
+	// limits.file_size, but must fit the work dir (limits.tmp +
+	// limits.file_size).
+	Files       []string
+	FollowLinks bool
 	// Env gives values to variables the policy passes
 	// (environment.pass), instead of the supervisor's own; any other name
 	// is refused.
@@ -135,7 +146,7 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 	if pol == nil {
 		pol = policy.Default()
 	}
-	in, err := loadInput(&job, pol)
+	in, err := loadInput(ctx, &job, pol)
 	if err != nil {
 		return Result{}, err
 	}
@@ -143,6 +154,7 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 	an, res, blocked, err := e.analyze(ctx, &job, in, pol)
 	if err != nil || blocked {
 		if blocked {
+			res.Inputs = in.inputs
 			e.auditRejected(ctx, &res, &job, pol, in.files[0])
 		}
 		in.close()
@@ -189,7 +201,7 @@ func (p *Prepared) Run(ctx context.Context, job Job) (Result, error) {
 	if job.Policy != nil && job.Policy.Hash() != p.pol.Hash() {
 		return Result{}, ErrPolicyMismatch
 	}
-	in, err := loadInput(&job, p.pol)
+	in, err := loadInput(ctx, &job, p.pol)
 	if err != nil {
 		return Result{}, err
 	}

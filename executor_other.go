@@ -16,7 +16,9 @@ type cgroupManager = struct{}
 
 type input struct{}
 
-func loadInput(*Job, *policy.Policy) (*input, error) { return nil, errors.ErrUnsupported }
+func loadInput(context.Context, *Job, *policy.Policy) (*input, error) {
+	return nil, errors.ErrUnsupported
+}
 
 func (e *Executor) prepare(context.Context, *policy.Policy) (*Prepared, Result) {
 	return nil, Result{Status: StatusInternalError, Error: "sandbox: " + errors.ErrUnsupported.Error()}

@@ -123,6 +123,14 @@ type Truncated struct {
 	Stderr bool `json:"stderr"`
 }
 
+// InputFile is one input file of a run (Job.Files) as it was copied in.
+type InputFile struct {
+	Name   string `json:"name"` // in the work dir
+	Path   string `json:"path"` // on the host, links resolved
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
 // OutputFile is one file of the work dir selected for collection after
 // the run (Job.OutputDir): copied, with its SHA-256, or refused, saying
 // why (a cap, a symlink, not a regular file).
@@ -149,6 +157,8 @@ type Result struct {
 	Stdout    string                      `json:"stdout"`
 	Stderr    string                      `json:"stderr"`
 	Truncated Truncated                   `json:"truncated"`
+	// Inputs are the job's input files as they were copied in.
+	Inputs []InputFile `json:"inputs,omitempty"`
 	// Outputs are the files collected into Job.OutputDir (or refused);
 	// OutputsOmitted counts refused files past the first 100 listed.
 	Outputs        []OutputFile `json:"outputs,omitempty"`

@@ -78,7 +78,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	}
 	defer p.release()
 	pol := p.pol
-	res := Result{ID: p.id, Layers: p.layers, Events: append([]Event{}, p.events...), Findings: []Finding{}}
+	res := Result{ID: p.id, Layers: p.layers, Events: append([]Event{}, p.events...), Findings: []Finding{}, Inputs: in.inputs}
 
 	// Stage: static analysis, before hand-over (a cold Run did it before
 	// spawning).
@@ -89,7 +89,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		an, r, blocked, err = p.e.analyze(ctx, job, in, pol)
 		if err != nil || blocked {
 			if blocked {
-				r.ID = p.id
+				r.ID, r.Inputs = p.id, in.inputs
 				p.e.auditRejected(ctx, &r, job, pol, in.files[0])
 			}
 			return r, err
@@ -163,7 +163,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 			msg = fmt.Sprintf("layer %s failed: %v", se.Layer, err)
 		}
 		r := internalError(p.id, p.layers, "%s", msg)
-		r.Events = res.Events
+		r.Events, r.Inputs = res.Events, res.Inputs
 		if ctx.Err() != nil {
 			r.Status, r.Error = StatusCanceled, "run canceled before the script started"
 		}

@@ -51,6 +51,17 @@ type RunStart struct {
 	User         string         `json:"user,omitempty"`
 	Host         string         `json:"host,omitempty"`
 	Layers       []policy.Layer `json:"layers,omitempty"` // planned
+	// Inputs are the files copied into the work dir besides the script.
+	Inputs []Input `json:"inputs,omitempty"`
+}
+
+// Input is one input file of a run; it has the fields of
+// cordon.InputFile.
+type Input struct {
+	Name   string `json:"name"`
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
 }
 
 // Usage is what a run consumed; it has the fields of cordon.Usage, so a

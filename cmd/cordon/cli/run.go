@@ -19,7 +19,7 @@ import (
 )
 
 const runUsage = `Usage:
-    cordon run [--policy FILE] [--file PATH]... [--output DIR [--output-glob GLOB]...]
+    cordon run [--policy FILE] [--file PATH]... [--file-follow] [--output DIR [--output-glob GLOB]...]
                [--resolve NAME=ADDR]... [--json] [-v] SCRIPT [-- ARGS...]
 
 Runs the Python script SCRIPT in a kernel-enforced sandbox: new user, pid,
@@ -38,7 +38,12 @@ Every status but ok and exit-nonzero is explained in one line on stderr.
 
 Flags:
     --policy FILE  the policy (default: the strict built-in policy)
-    --file PATH    copy PATH into the work dir next to the script (repeatable)
+    --file PATH    copy PATH into the work dir next to the script (repeatable):
+                   a regular file, not in /proc or /sys, not denied by the
+                   policy's filesystem.deny; its path, size and SHA-256 go
+                   into the audit start record
+    --file-follow  --file may name a symbolic link (its target is copied
+                   and checked); without it a link is refused
     --output DIR   after the run, copy the files the script left in its work
                    dir into DIR (created if missing; same relative paths;
                    regular files only, never through a symlink), within
@@ -85,6 +90,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	policyFile := fs.String("policy", "", "policy file")
 	var files, resolves, outGlobs fileList
 	fs.Var(&files, "file", "input file")
+	follow := fs.Bool("file-follow", false, "--file may name a symbolic link")
 	outDir := fs.String("output", "", "collect output files into this folder")
 	fs.Var(&outGlobs, "output-glob", "pattern of output files to collect")
 	fs.Var(&resolves, "resolve", "pin a name for the egress proxy")
@@ -145,7 +151,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	if len(outGlobs) > 0 && *outDir == "" {
 		return usagef("run", "--output-glob needs --output DIR")
 	}
-	job := cordon.Job{Script: script, Args: scriptArgs, Files: files, Policy: pol, Stdin: env.Stdin,
+	job := cordon.Job{Script: script, Args: scriptArgs, Files: files, FollowLinks: *follow, Policy: pol, Stdin: env.Stdin,
 		OutputDir: *outDir, Outputs: outGlobs}
 	if !*asJSON {
 		// Live: the interpreter writes unbuffered (a pipe would make
@@ -156,6 +162,9 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	if errors.Is(err, cordon.ErrBadInput) {
 		if errors.Is(err, iofs.ErrNotExist) {
 			return withHint(err, "check the path; it is taken relative to the current directory")
+		}
+		if errors.Is(err, cordon.ErrInputLink) {
+			return withHint(err, "give the path of what it points to, or --file-follow to copy its target")
 		}
 		return err
 	}
