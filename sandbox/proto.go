@@ -8,6 +8,7 @@ package sandbox
 
 // Message kinds.
 const (
+	msgSpec     = 'C' // supervisor → init: the Spec, the first message (not argv: /proc/1/cmdline is readable inside)
 	msgReady    = 'R' // init → supervisor: root built, waiting for a task (body: readyMsg; fd: the proxy's listening socket when Spec.ProxyPort is set)
 	msgError    = 'E' // init → supervisor: setup failed (body: errorMsg)
 	msgTask     = 'T' // supervisor → init: the task (body: Task; fds: the files)

@@ -81,6 +81,9 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 	if err := mountDir("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
 		return err
 	}
+	if err := maskProc(); err != nil {
+		return err
+	}
 	if err := buildDev(spec); err != nil {
 		return err
 	}
@@ -230,6 +233,120 @@ func mask(p string) error {
 		return fail("rootfs: mask "+p, err)
 	}
 	return nil
+}
+
+// procMasks are the /proc entries hidden as container runtimes hide them
+// (runc's masked paths), plus what tells about the host kernel: its
+// command line and its symbol table. /proc/self/mountinfo (which names the
+// host's block devices), /proc/stat, /proc/uptime, /proc/meminfo,
+// /proc/cpuinfo and /proc/version stay: programs read them, and each says
+// only what the machine is, not what runs on it (docs/sandbox.md).
+var procMasks = []string{
+	"/proc/acpi", "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/scsi", "/proc/driver",
+	"/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/key-users", "/proc/latency_stats",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/sysrq-trigger",
+	"/proc/kallsyms", "/proc/kmsg", "/proc/kpagecount", "/proc/kpageflags", "/proc/kpagecgroup",
+	"/proc/config.gz", "/proc/iomem", "/proc/ioports", "/proc/vmallocinfo", "/proc/slabinfo",
+	"/proc/cmdline",
+}
+
+// procStandIns replace /proc files whose content is the host's with the
+// sandbox's own: no host boot id, no host task count. A program reading
+// them still gets the format it expects.
+func procStandIns() map[string]string {
+	return map[string]string{
+		"/proc/sys/kernel/random/boot_id": randomUUID() + "\n",
+		// load averages 0, one task running of one (the kernel's own
+		// count is of the whole host).
+		"/proc/loadavg": "0.00 0.00 0.00 1/1 1\n",
+	}
+}
+
+// maskProc hides procMasks and puts procStandIns over their files.
+func maskProc() error {
+	for _, p := range procMasks {
+		if err := mask(p); err != nil {
+			return err
+		}
+	}
+	for p, content := range procStandIns() {
+		if err := standIn(p, content); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// standIn puts a read-only file holding content over the file p inside
+// the new root (p must exist; a missing one is left alone). The file lives
+// on a small detached tmpfs that only the mount keeps alive.
+func standIn(p, content string) error {
+	root, err := unix.Open(newRoot, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fail("rootfs: stand-in "+p, err)
+	}
+	defer unix.Close(root)
+	target, err := unix.Openat2(root, strings.TrimPrefix(p, "/"), &unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS,
+	})
+	if err == unix.ENOENT {
+		return nil
+	}
+	if err != nil {
+		return fail("rootfs: stand-in "+p, err)
+	}
+	defer unix.Close(target)
+	fs, err := unix.Fsopen("tmpfs", unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return fail("rootfs: stand-in "+p, err)
+	}
+	defer unix.Close(fs)
+	for k, v := range map[string]string{"size": "4k", "nr_inodes": "4", "mode": "0700"} {
+		if err := unix.FsconfigSetString(fs, k, v); err != nil {
+			return fail("rootfs: stand-in "+p, err)
+		}
+	}
+	if err := unix.FsconfigCreate(fs); err != nil {
+		return fail("rootfs: stand-in "+p, err)
+	}
+	mnt, err := unix.Fsmount(fs, unix.FSMOUNT_CLOEXEC, maskAttrs&^unix.MOUNT_ATTR_RDONLY)
+	if err != nil {
+		return fail("rootfs: stand-in "+p, err)
+	}
+	defer unix.Close(mnt)
+	f, err := unix.Openat(mnt, "f", unix.O_CREAT|unix.O_WRONLY|unix.O_CLOEXEC, 0o444)
+	if err != nil {
+		return fail("rootfs: stand-in "+p, err)
+	}
+	_, err = unix.Write(f, []byte(content))
+	unix.Close(f)
+	if err != nil {
+		return fail("rootfs: stand-in "+p, err)
+	}
+	file, err := unix.OpenTree(mnt, "f", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+	if err != nil {
+		return fail("rootfs: stand-in "+p, err)
+	}
+	defer unix.Close(file)
+	if err := unix.MountSetattr(file, "", unix.AT_EMPTY_PATH, &unix.MountAttr{Attr_set: maskAttrs}); err != nil {
+		return fail("rootfs: stand-in "+p, err)
+	}
+	if err := unix.MoveMount(file, "", target, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		return fail("rootfs: stand-in "+p, err)
+	}
+	return nil
+}
+
+// randomUUID is a random (version 4) UUID in the kernel's boot_id form.
+func randomUUID() string {
+	var b [16]byte
+	if _, err := unix.Getrandom(b[:], 0); err != nil {
+		return "00000000-0000-4000-8000-000000000000"
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // maskAttrs are the flags of every mask mount.

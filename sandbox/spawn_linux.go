@@ -176,7 +176,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 	}
 	s.cmd = &exec.Cmd{
 		Path:       "/proc/self/exe",
-		Args:       []string{stage2Arg0, string(specJSON)},
+		Args:       []string{stage2Arg0},
 		Env:        []string{},
 		Stdin:      stdinR,
 		Stdout:     stdoutW,
@@ -216,6 +216,13 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		s.waitErr = s.cmd.Wait()
 		close(s.procDone)
 	}()
+	// The spec goes over the control socket, never in argv or the
+	// environment, which the script could read in /proc/1.
+	if err := unix.Sendmsg(s.ctl, append([]byte{msgSpec}, specJSON...), nil, nil, 0); err != nil {
+		s.Kill()
+		<-s.procDone
+		return nil, &SetupError{Step: "control: send the spec", Err: err.Error()}
+	}
 	go s.readLoop()
 	if spec.Place != nil {
 		go func() { s.placed <- spec.Place(s.cmd.Process.Pid) }()

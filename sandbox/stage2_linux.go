@@ -35,14 +35,14 @@ const (
 )
 
 func init() {
-	if len(os.Args) >= 2 && os.Args[0] == stage2Arg0 {
-		os.Exit(stage2(os.Args[1]))
+	if len(os.Args) == 1 && os.Args[0] == stage2Arg0 {
+		os.Exit(stage2())
 	}
 }
 
 // stage2 runs the init and returns its exit code (the supervisor reads the
 // outcome from the control socket, not from the code).
-func stage2(specJSON string) int {
+func stage2() int {
 	// Signals from inside reach the init only if it has a handler; the Go
 	// runtime has one for most; catch the ones whose default would end
 	// the init (Landlock's signal scope refuses them anyway from ABI 6).
@@ -66,6 +66,11 @@ func stage2(specJSON string) int {
 		return 1
 	}
 	ctl := ctlFD
+	specJSON, err := recvSpec(ctl)
+	if err != nil {
+		sendError(ctl, fail("control: spec", err))
+		return 1
+	}
 	if err := runInit(ctl, specJSON); err != nil {
 		sendError(ctl, err)
 		return 1
@@ -106,9 +111,9 @@ func (c *childErr) Error() string {
 	return fmt.Sprintf("%s: %v", stepNames[c.step], c.errno)
 }
 
-func runInit(ctl int, specJSON string) error {
+func runInit(ctl int, specJSON []byte) error {
 	var spec Spec
-	if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
+	if err := json.Unmarshal(specJSON, &spec); err != nil {
 		return fail("decoding the spec", err)
 	}
 	ro := make([]int, len(spec.ReadOnly))
@@ -274,6 +279,27 @@ func reap(ctl, pid int) error {
 			MaxRSSKB:   ru.Maxrss,
 		}
 		return send(ctl, msgExit, m, nil)
+	}
+}
+
+// maxSpec bounds the spec message.
+const maxSpec = 1 << 20
+
+// recvSpec reads the spec, the supervisor's first message.
+func recvSpec(ctl int) ([]byte, error) {
+	buf := make([]byte, maxSpec)
+	for {
+		n, _, _, _, err := unix.Recvmsg(ctl, buf, nil, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 || buf[0] != msgSpec {
+			return nil, fmt.Errorf("expected the spec first, got %d bytes", n)
+		}
+		return buf[1:n], nil
 	}
 }
 
