@@ -26,7 +26,13 @@ import (
 type auditor struct {
 	mu   sync.Mutex
 	logs map[string]*audit.Log // by audit dir
-	runs map[string]*audit.Log // by run id, between start and end
+	runs map[string]auditRun   // by run id, between start and end
+}
+
+// auditRun is a run between its start and end records.
+type auditRun struct {
+	log    *audit.Log
+	tenant string
 }
 
 func (a *auditor) log(pol *policy.Policy) (*audit.Log, error) {
@@ -44,7 +50,7 @@ func (a *auditor) log(pol *policy.Policy) (*audit.Log, error) {
 		return nil, fmt.Errorf("audit log %s: %w", opts.Dir, err)
 	}
 	if a.logs == nil {
-		a.logs, a.runs = map[string]*audit.Log{}, map[string]*audit.Log{}
+		a.logs, a.runs = map[string]*audit.Log{}, map[string]auditRun{}
 	}
 	a.logs[opts.Dir] = l
 	return l, nil
@@ -84,29 +90,30 @@ func (a *auditor) start(ctx context.Context, res *Result, job *Job, pol *policy.
 		}
 	}
 	sort.Slice(planned, func(i, j int) bool { return planned[i] < planned[j] })
-	if _, err := l.Append(ctx, audit.Record{Kind: audit.KindRunStart, RunID: res.ID, Start: &audit.RunStart{
+	if _, err := l.Append(ctx, audit.Record{Kind: audit.KindRunStart, RunID: res.ID, Tenant: job.Tenant, Start: &audit.RunStart{
 		Script: filepath.Base(name), ScriptSHA256: sum, PolicyHash: pol.Hash(),
-		User: who, Host: host, Layers: planned, Inputs: inputsRecord(res.Inputs),
+		Tenant: job.Tenant, User: who, Host: host, Layers: planned, Inputs: inputsRecord(res.Inputs),
 	}}); err != nil {
 		return err
 	}
 	a.mu.Lock()
-	a.runs[res.ID] = l
+	a.runs[res.ID] = auditRun{log: l, tenant: job.Tenant}
 	a.mu.Unlock()
 	return nil
 }
 
 func (a *auditor) end(ctx context.Context, res *Result) error {
 	a.mu.Lock()
-	l := a.runs[res.ID]
+	run := a.runs[res.ID]
 	delete(a.runs, res.ID)
 	a.mu.Unlock()
+	l := run.log
 	if l == nil {
 		return nil
 	}
 	var errs []error
 	for _, ev := range res.Events {
-		if _, err := l.Append(ctx, audit.Record{Kind: audit.KindSecurityEvent, RunID: res.ID,
+		if _, err := l.Append(ctx, audit.Record{Kind: audit.KindSecurityEvent, RunID: res.ID, Tenant: run.tenant,
 			Event: &audit.SecurityEvent{Type: ev.Type, Message: ev.Message, Detail: ev.Detail}}); err != nil {
 			errs = append(errs, err)
 		}
@@ -120,12 +127,15 @@ func (a *auditor) end(ctx context.Context, res *Result) error {
 	for k, v := range res.Layers {
 		layers[k] = string(v)
 	}
-	if _, err := l.Append(ctx, audit.Record{Kind: audit.KindRunEnd, RunID: res.ID, Durable: true, End: &audit.RunEnd{
+	ent, err := l.Append(ctx, audit.Record{Kind: audit.KindRunEnd, RunID: res.ID, Tenant: run.tenant, Durable: true, End: &audit.RunEnd{
 		Status: string(res.Status), ExitCode: res.ExitCode, Signal: res.Signal, Error: res.Error,
 		Usage: audit.Usage(res.Usage), Findings: sum, Layers: layers, Events: len(res.Events),
 		Outputs: outputsRecord(res.Outputs), OutputsOmitted: res.OutputsOmitted,
-	}}); err != nil {
+	}})
+	if err != nil {
 		errs = append(errs, err)
+	} else {
+		res.Audit = &AuditEntry{Index: ent.Index, LeafHash: ent.Hash.String()}
 	}
 	return errors.Join(errs...)
 }

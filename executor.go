@@ -103,6 +103,13 @@ type Job struct {
 	// outputs.paths, and when that is empty every file but the script
 	// and the inputs.
 	Outputs []string
+	// ID, when set, is the run's id (Result.ID and the audit records'
+	// run_id) instead of a fresh random one; a service passes its own so
+	// that its run and the audit log's are one name. It must be unique.
+	ID string
+	// Tenant names who asked for the run (a service's tenant); it is
+	// written into every audit record of the run.
+	Tenant string
 }
 
 // Executor runs jobs. It is safe for concurrent use.
@@ -155,6 +162,9 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 	if err != nil || blocked {
 		if blocked {
 			res.Inputs = in.inputs
+			if job.ID != "" {
+				res.ID = job.ID
+			}
 			e.auditRejected(ctx, &res, &job, pol, in.files[0])
 		}
 		in.close()
@@ -166,7 +176,13 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 		if ctx.Err() != nil {
 			res.Status, res.Error = StatusCanceled, "run canceled before the sandbox was ready"
 		}
+		if job.ID != "" {
+			res.ID = job.ID
+		}
 		return res, ctx.Err()
+	}
+	if job.ID != "" {
+		p.id = job.ID
 	}
 	return p.run(ctx, &job, in, an)
 }
@@ -204,6 +220,9 @@ func (p *Prepared) Run(ctx context.Context, job Job) (Result, error) {
 	in, err := loadInput(ctx, &job, p.pol)
 	if err != nil {
 		return Result{}, err
+	}
+	if job.ID != "" && !p.used.Load() {
+		p.id = job.ID
 	}
 	return p.run(ctx, &job, in, nil)
 }

@@ -163,4 +163,15 @@ type Result struct {
 	// OutputsOmitted counts refused files past the first 100 listed.
 	Outputs        []OutputFile `json:"outputs,omitempty"`
 	OutputsOmitted int          `json:"outputs_omitted,omitempty"`
+	// Audit is where the run's end record landed in the audit log (absent
+	// when the audit layer was off or the record could not be written):
+	// `cordon audit prove INDEX` and a service's evidence start here.
+	Audit *AuditEntry `json:"audit,omitempty"`
+}
+
+// AuditEntry names one audit record: its leaf index in the log's Merkle
+// tree and its leaf hash (RFC 6962, base64).
+type AuditEntry struct {
+	Index    int64  `json:"index"`
+	LeafHash string `json:"leaf_hash"`
 }

@@ -106,12 +106,15 @@ func TestAuditRecords(t *testing.T) {
 	p := testPolicy()
 	p.Audit.Enabled = true
 	p.Audit.Dir = dir
-	res, err := ex.Run(context.Background(), Job{Source: []byte("print('hi')\n"), Policy: p})
+	res, err := ex.Run(context.Background(), Job{Source: []byte("print('hi')\n"), Policy: p, ID: "0123456789abcdef", Tenant: "acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Status != StatusOK || res.Layers[policy.LayerAudit] != LayerActive {
 		t.Fatalf("want ok with audit active, got %s %v", res.Status, res.Layers)
+	}
+	if res.ID != "0123456789abcdef" || res.Audit == nil {
+		t.Fatalf("want the job's id and the end record's place, got %q %+v", res.ID, res.Audit)
 	}
 	if err := ex.Close(); err != nil {
 		t.Fatal(err)
@@ -119,9 +122,15 @@ func TestAuditRecords(t *testing.T) {
 	sum := sha256.Sum256([]byte("print('hi')\n"))
 	want := hex.EncodeToString(sum[:])
 	var kinds []string
-	if err := audit.ReadRecords(dir, func(_ int64, r audit.Record) error {
+	if err := audit.ReadRecords(dir, func(i int64, r audit.Record) error {
 		if r.RunID == res.ID {
 			kinds = append(kinds, string(r.Kind))
+			if r.Tenant != "acme" || (r.Start != nil && r.Start.Tenant != "acme") {
+				t.Errorf("%s record without the job's tenant: %+v", r.Kind, r)
+			}
+			if r.Kind == audit.KindRunEnd && i != res.Audit.Index {
+				t.Errorf("end record at %d, result says %d", i, res.Audit.Index)
+			}
 			if r.Start != nil && r.Start.ScriptSHA256 != want {
 				t.Errorf("start record script_sha256 %s, want %s", r.Start.ScriptSHA256, want)
 			}

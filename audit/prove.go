@@ -37,15 +37,8 @@ var ErrNotCovered = errors.New("record is not covered by the checkpoint")
 // file must give the checkpoint's root.
 func Prove(dir string, indexes []int64, checkpoint []byte, v note.Verifier) (*Proof, error) {
 	if checkpoint == nil {
-		names, err := listCheckpointFiles(filepath.Join(dir, checkpointsDir))
-		if err != nil {
-			return nil, err
-		}
-		if len(names) == 0 {
-			return nil, fmt.Errorf("%w: the log has no checkpoint", ErrNotCovered)
-		}
-		checkpoint, err = os.ReadFile(filepath.Join(dir, checkpointsDir, names[len(names)-1]))
-		if err != nil {
+		var err error
+		if checkpoint, err = LatestCheckpoint(dir); err != nil {
 			return nil, err
 		}
 	}
@@ -94,6 +87,20 @@ func Prove(dir string, indexes []int64, checkpoint []byte, v note.Verifier) (*Pr
 		p.Records = append(p.Records, RecordProof{Index: i, Record: string(line), Hash: h, Proof: rp})
 	}
 	return p, nil
+}
+
+// LatestCheckpoint returns the newest signed checkpoint (note text) of
+// the log in dir, unchecked; ErrNotCovered wraps the error when the log has
+// none yet.
+func LatestCheckpoint(dir string) ([]byte, error) {
+	names, err := listCheckpointFiles(filepath.Join(dir, checkpointsDir))
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%w: the log has no checkpoint", ErrNotCovered)
+	}
+	return os.ReadFile(filepath.Join(dir, checkpointsDir, names[len(names)-1]))
 }
 
 // recordLines returns the stored lines at the given indexes.

@@ -29,6 +29,9 @@ const (
 type Record struct {
 	Kind  Kind   `json:"kind"`
 	RunID string `json:"run_id,omitempty"`
+	// Tenant names who asked for the run (a service's tenant), on every
+	// record of a run that has one.
+	Tenant string `json:"tenant,omitempty"`
 	// Time is when it happened; zero means the log's clock at append. It
 	// is part of the hashed leaf.
 	Time   time.Time      `json:"-"`
@@ -128,6 +131,7 @@ type wire struct {
 	T      string         `json:"t"`
 	Kind   Kind           `json:"kind"`
 	RunID  string         `json:"run_id,omitempty"`
+	Tenant string         `json:"tenant,omitempty"`
 	Start  *RunStart      `json:"start,omitempty"`
 	End    *RunEnd        `json:"end,omitempty"`
 	Event  *SecurityEvent `json:"event,omitempty"`
@@ -174,7 +178,7 @@ func marshalRecord(i int64, rec *Record) ([]byte, error) {
 		return nil, err
 	}
 	w := wire{
-		I: i, T: rec.Time.UTC().Format(time.RFC3339Nano), Kind: rec.Kind, RunID: rec.RunID,
+		I: i, T: rec.Time.UTC().Format(time.RFC3339Nano), Kind: rec.Kind, RunID: rec.RunID, Tenant: rec.Tenant,
 		Start: rec.Start, End: rec.End, Event: rec.Event, Repair: rec.Repair,
 	}
 	b, err := json.Marshal(&w)
@@ -210,7 +214,7 @@ func ParseRecord(line []byte) (int64, Record, error) {
 	if err != nil {
 		return 0, Record{}, fmt.Errorf("%w: time: %v", ErrRecord, err)
 	}
-	rec := Record{Kind: w.Kind, RunID: w.RunID, Time: t, Start: w.Start, End: w.End, Event: w.Event, Repair: w.Repair}
+	rec := Record{Kind: w.Kind, RunID: w.RunID, Tenant: w.Tenant, Time: t, Start: w.Start, End: w.End, Event: w.Event, Repair: w.Repair}
 	if err := rec.validate(); err != nil {
 		return 0, Record{}, err
 	}

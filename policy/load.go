@@ -213,6 +213,24 @@ func parseLayer(name string, data []byte) (*layer, Errors) {
 		dir = r
 	}
 	l := &layer{set: map[string]bool{}, pos: map[string]Pos{}, bad: map[string]bool{}, file: name, dir: dir}
+	root, errs := parseDoc(name, data)
+	if errs != nil {
+		return nil, errs
+	}
+	if root == nil {
+		return l, nil // an empty file changes nothing
+	}
+	d := &decoder{l: l}
+	if root = d.visit(root, ""); root != nil {
+		d.decodeStruct(root, reflectValue(&l.p), "")
+	}
+	d.errs = append(d.errs, l.normalize()...)
+	return l, d.errs
+}
+
+// parseDoc checks data is one YAML document of UTF-8 text within
+// MaxFileSize and returns its root node (nil for an empty document).
+func parseDoc(name string, data []byte) (*yaml.Node, Errors) {
 	whole := func(line, col int, format string, args ...any) Errors {
 		return Errors{errAt(Pos{File: name, Line: line, Column: col}, "", format, args...)}
 	}
@@ -239,7 +257,7 @@ func parseLayer(name string, data []byte) (*layer, Errors) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return l, nil // an empty file changes nothing
+			return nil, nil
 		}
 		return nil, yamlErr(name, err)
 	}
@@ -249,19 +267,14 @@ func parseLayer(name string, data []byte) (*layer, Errors) {
 	} else if !errors.Is(err, io.EOF) {
 		return nil, yamlErr(name, err)
 	}
-	d := &decoder{l: l}
 	root := &doc
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
-			return l, nil
+			return nil, nil
 		}
 		root = root.Content[0]
 	}
-	if root = d.visit(root, ""); root != nil {
-		d.decodeStruct(root, reflectValue(&l.p), "")
-	}
-	d.errs = append(d.errs, l.normalize()...)
-	return l, d.errs
+	return root, nil
 }
 
 func yamlErr(name string, err error) Errors {
