@@ -9,17 +9,12 @@ import (
 	"github.com/cordonsec/cordon/policy"
 )
 
-// analyzeScript is the default analysis stage: it reads the script the way
-// Python will (package analysis) and blocks the run when a finding reaches
-// the policy's block threshold, after the policy's per-rule waivers.
-func analyzeScript(ctx context.Context, job *Job, script []byte, pol *policy.Policy) ([]Finding, bool, error) {
-	name := job.Script
-	if name == "" {
-		name = job.Name
-	}
-	if name == "" {
-		name = "script.py"
-	}
+// analyzeScript is the default analysis stage: it reads a Python input
+// (the script, or a --file the script may import) the way Python will
+// (package analysis) and blocks the run when a finding reaches the
+// policy's block threshold, after the policy's per-rule waivers. name is
+// the input's path as the caller gave it.
+func analyzeScript(ctx context.Context, name string, script []byte, pol *policy.Policy) ([]Finding, bool, error) {
 	rep, err := pyanalysis.Analyze(ctx, name, script, pyanalysis.Options{
 		// Past the bytes the executor reads, the tail would go unread:
 		// the analyzer then reports the file as unanalysable (fail closed).

@@ -232,9 +232,11 @@ func (p *Prepared) Run(ctx context.Context, job Job) (Result, error) {
 // before hand-over), and the audit log's start and end records. Unset
 // stages do nothing and their layers (analysis, audit) are reported off.
 type stages struct {
-	// analyze returns the findings on the script and whether they block
-	// the run (status rejected).
-	analyze func(ctx context.Context, job *Job, script []byte, pol *policy.Policy) (findings []Finding, block bool, err error)
+	// analyze returns the findings on one Python input (the script, or a
+	// --file ending in .py or .pyw, named as the caller gave it) and
+	// whether they block the run (status rejected). Every Python input is
+	// analysed; any one blocking rejects the run.
+	analyze func(ctx context.Context, name string, src []byte, pol *policy.Policy) (findings []Finding, block bool, err error)
 	// auditStart writes the start record; an error refuses the run.
 	// script reads the script exactly as it was loaded for the run.
 	auditStart func(ctx context.Context, res *Result, job *Job, pol *policy.Policy, script io.ReaderAt) error

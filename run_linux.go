@@ -289,25 +289,56 @@ func (e *Executor) analyze(ctx context.Context, job *Job, in *input, pol *policy
 	if e.stages.analyze == nil {
 		return &analysis{}, Result{}, false, nil
 	}
-	src := make([]byte, maxAnalyzed)
-	n, err := in.files[0].ReadAt(src, 0)
-	if err != nil && err != io.EOF {
-		return nil, Result{}, false, fmt.Errorf("reading the script for analysis: %w", err)
+	findings := []Finding{}
+	var blockedBy []string
+	for i, f := range in.files {
+		if i > 0 && !isPythonInput(in.names[i]) {
+			continue
+		}
+		name := analysisName(job, i)
+		src := make([]byte, maxAnalyzed)
+		n, err := f.ReadAt(src, 0)
+		if err != nil && err != io.EOF {
+			return nil, Result{}, false, fmt.Errorf("reading %s for analysis: %w", name, err)
+		}
+		got, block, err := e.stages.analyze(ctx, name, src[:n], pol)
+		if err != nil {
+			return nil, Result{}, false, fmt.Errorf("analysis: %w", err)
+		}
+		findings = append(findings, got...)
+		if block {
+			blockedBy = append(blockedBy, name)
+		}
 	}
-	findings, block, err := e.stages.analyze(ctx, job, src[:n], pol)
-	if err != nil {
-		return nil, Result{}, false, fmt.Errorf("analysis: %w", err)
-	}
-	if findings == nil {
-		findings = []Finding{}
-	}
-	if !block {
+	if len(blockedBy) == 0 {
 		return &analysis{ran: true, findings: findings}, Result{}, false, nil
 	}
 	layers := offLayers()
 	layers[policy.LayerAnalysis] = LayerActive
-	return nil, Result{ID: newID(), Status: StatusRejected, ExitCode: -1, Error: "blocked by static analysis",
+	return nil, Result{ID: newID(), Status: StatusRejected, ExitCode: -1,
+		Error:  "blocked by static analysis of " + strings.Join(blockedBy, ", "),
 		Layers: layers, Events: []Event{}, Findings: findings}, true, nil
+}
+
+// isPythonInput reports whether an input file (by its name in the work
+// dir) is Python the script may import, and is analysed like the script.
+func isPythonInput(name string) bool {
+	return strings.HasSuffix(name, ".py") || strings.HasSuffix(name, ".pyw")
+}
+
+// analysisName is the name findings on input i (0: the script) carry: the
+// path the caller gave.
+func analysisName(job *Job, i int) string {
+	if i > 0 {
+		return job.Files[i-1]
+	}
+	switch {
+	case job.Script != "":
+		return job.Script
+	case job.Name != "":
+		return job.Name
+	}
+	return "script.py"
 }
 
 func feedStdin(w *os.File, r io.Reader) {

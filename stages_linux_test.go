@@ -22,7 +22,7 @@ import (
 // and their refusals stop the run.
 func TestStages(t *testing.T) {
 	needPython(t)
-	block := func(_ context.Context, _ *Job, src []byte, _ *policy.Policy) ([]Finding, bool, error) {
+	block := func(_ context.Context, _ string, src []byte, _ *policy.Policy) ([]Finding, bool, error) {
 		f := Finding{Rule: "test", Severity: "high", Message: "saw " + strings.TrimSpace(string(src))}
 		return []Finding{f}, strings.Contains(string(src), "evil"), nil
 	}
