@@ -20,7 +20,7 @@ import (
 
 const runUsage = `Usage:
     cordon run [--policy FILE] [--file PATH]... [--file-follow] [--output DIR [--output-glob GLOB]...]
-               [--resolve NAME=ADDR]... [--json] [-v] SCRIPT [-- ARGS...]
+               [--resolve NAME=ADDR]... [--json] [-v] [--raw-output] [--buffered] SCRIPT [-- ARGS...]
 
 Runs the Python script SCRIPT in a kernel-enforced sandbox: new user, pid,
 mount, network, ipc, uts and cgroup namespaces, a fresh root holding only
@@ -58,6 +58,11 @@ Flags:
                    addresses still need the policy's rules (a private or
                    loopback address needs a network.cidrs entry)
     --json         print the result as JSON on stdout instead of the output
+    --raw-output   pass the script's escape sequences and control characters
+                   to the terminal as they are (by default, when stdout or
+                   stderr is a terminal, only newlines, tabs, carriage
+                   returns and basic colours pass; the rest is shown as
+                   text, e.g. ^[]0;title)
     --buffered     let the interpreter buffer its output: it then arrives in
                    blocks (or at the end), but a script printing many small
                    lines runs several times faster
@@ -97,6 +102,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	verbose := fs.Bool("v", false, "print a summary")
 	buffered := fs.Bool("buffered", false, "let the interpreter buffer its output")
+	raw := fs.Bool("raw-output", false, "pass escape sequences to the terminal")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -153,12 +159,36 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	}
 	job := cordon.Job{Script: script, Args: scriptArgs, Files: files, FollowLinks: *follow, Policy: pol, Stdin: env.Stdin,
 		OutputDir: *outDir, Outputs: outGlobs}
+	var safe []*termSafe
 	if !*asJSON {
 		// Live: the interpreter writes unbuffered (a pipe would make
 		// Python buffer in 8 KiB blocks until the script ends).
 		job.Stdout, job.Stderr, job.Unbuffered = env.Stdout, env.Stderr, !*buffered
+		// A terminal gets the script's output through the filter.
+		if !*raw && isTerminal(env.Stdout) {
+			ts := newTermSafe(env.Stdout)
+			job.Stdout, safe = ts, append(safe, ts)
+		}
+		if !*raw && isTerminal(env.Stderr) {
+			ts := newTermSafe(env.Stderr)
+			job.Stderr, safe = ts, append(safe, ts)
+		}
 	}
 	res, err := ex.Run(ctx, job)
+	if len(safe) > 0 && isTerminal(env.Stderr) {
+		// Cordon's own lines start on a fresh line with colours reset.
+		var prefix string
+		for _, ts := range safe {
+			mid, col := ts.finish()
+			if col && !strings.Contains(prefix, "\x1b[0m") {
+				prefix = "\x1b[0m" + prefix
+			}
+			if mid && !strings.HasSuffix(prefix, "\n") {
+				prefix += "\n"
+			}
+		}
+		env.Stderr = &prefixed{w: env.Stderr, prefix: prefix}
+	}
 	if errors.Is(err, cordon.ErrBadInput) {
 		if errors.Is(err, iofs.ErrNotExist) {
 			return withHint(err, "check the path; it is taken relative to the current directory")

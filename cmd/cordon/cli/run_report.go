@@ -49,7 +49,7 @@ func statusLine(r *cordon.Result, pol *policy.Policy) string {
 	case cordon.StatusSecurityViolation:
 		for _, e := range r.Events {
 			if e.Type == "syscall-refused" && e.Detail["dangerous"] == true {
-				return fmt.Sprintf("security-violation: %s (the seccomp filter; no policy field allows it)", e.Message)
+				return fmt.Sprintf("security-violation: %s (the seccomp filter; no policy field allows it)", showable(e.Message))
 			}
 		}
 		return "security-violation: a dangerous system call was refused (the seccomp filter; no policy field allows it)"
@@ -74,7 +74,7 @@ func rejectedLine(r *cordon.Result, pol *policy.Policy) string {
 	}
 	f := blocking[0]
 	s := fmt.Sprintf("rejected: %s %s at %s:%d:%d (block threshold %s, analysis.block)",
-		f.Rule, f.Message, f.File, f.Line, f.Column, pol.Analysis.Block)
+		f.Rule, showable(f.Message), showable(f.File), f.Line, f.Column, pol.Analysis.Block)
 	if n := len(blocking) - 1; n > 0 {
 		s += fmt.Sprintf("; %s more blocking (-v lists them)", plural(n, "finding"))
 	}
@@ -105,10 +105,10 @@ func runSummary(w io.Writer, r *cordon.Result) {
 		fmt.Fprintf(w, "cordon: layers degraded: %s\n", strings.Join(deg, " "))
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "cordon: finding %s (%s) at %s:%d:%d: %s\n", f.Rule, f.Severity, f.File, f.Line, f.Column, f.Message)
+		fmt.Fprintf(w, "cordon: finding %s (%s) at %s:%d:%d: %s\n", f.Rule, f.Severity, showable(f.File), f.Line, f.Column, showable(f.Message))
 	}
 	for _, e := range r.Events {
-		fmt.Fprintf(w, "cordon: event %s: %s\n", e.Type, e.Message)
+		fmt.Fprintf(w, "cordon: event %s: %s\n", e.Type, showable(e.Message))
 	}
 	if r.Truncated.Stdout || r.Truncated.Stderr {
 		fmt.Fprintf(w, "cordon: output truncated (stdout %v, stderr %v)\n", r.Truncated.Stdout, r.Truncated.Stderr)
@@ -132,9 +132,9 @@ func outputsSummary(env *Env, r *cordon.Result, dir string, verbose bool) {
 	for _, f := range r.Outputs {
 		switch {
 		case f.Refused != "":
-			warningf(env, "output %s refused: %s", f.Path, f.Refused)
+			warningf(env, "output %s refused: %s", showable(f.Path), f.Refused)
 		case verbose:
-			infof(env, "output %s %s sha256:%s", f.Path, sizeText(f.Size), f.SHA256)
+			infof(env, "output %s %s sha256:%s", showable(f.Path), sizeText(f.Size), f.SHA256)
 		}
 	}
 	if r.OutputsOmitted > 0 {
