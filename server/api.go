@@ -53,9 +53,13 @@ type RunRequest struct {
 	Env           map[string]string `json:"env,omitempty"`
 	// Policy holds overrides applied onto the tenant's ceiling; they may
 	// only tighten it.
-	Policy         json.RawMessage `json:"policy,omitempty"`
-	IdempotencyKey string          `json:"idempotency_key,omitempty"`
-	Callback       string          `json:"callback,omitempty"`
+	Policy json.RawMessage `json:"policy,omitempty"`
+	// Outputs are glob patterns of files under the work dir to return
+	// after the run (GET /v1/runs/{id}/outputs/{path}), within the
+	// policy's outputs caps.
+	Outputs        []string `json:"outputs,omitempty"`
+	IdempotencyKey string   `json:"idempotency_key,omitempty"`
+	Callback       string   `json:"callback,omitempty"`
 }
 
 // File is one input file of a run, placed in the work dir next to the
@@ -74,6 +78,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/runs/{id}", s.auth(s.getRun))
 	mux.HandleFunc("DELETE /v1/runs/{id}", s.auth(s.deleteRun))
 	mux.HandleFunc("GET /v1/runs/{id}/events", s.auth(s.runEvents))
+	mux.HandleFunc("GET /v1/runs/{id}/outputs/{path...}", s.auth(s.getOutput))
+	mux.HandleFunc("POST /v1/check", s.auth(s.postCheck))
 	mux.HandleFunc("GET /v1/policy", s.auth(s.getPolicy))
 	mux.HandleFunc("GET /v1/audit/checkpoint", s.auth(s.getCheckpoint))
 	mux.HandleFunc("GET /v1/audit/proof/{index}", s.auth(s.getProof))
@@ -366,11 +372,17 @@ func (s *Server) buildRun(t *Tenant, req *RunRequest) (*Run, *Problem) {
 			return nil, p
 		}
 	}
+	if p := checkOutputs(req.Outputs); p != nil {
+		return nil, p
+	}
 	id := newRunID()
 	run := &Run{ID: id, tenant: t.Name, concurrency: t.Concurrency, created: time.Now(),
 		callback: req.Callback, idemKey: req.IdempotencyKey, done: make(chan struct{})}
 	run.out.init()
 	job := cordon.Job{Args: req.Args, Env: req.Env, Policy: pol}
+	if len(req.Outputs) > 0 {
+		job.Outputs, job.OutputDir = req.Outputs, s.outputDirFor(id)
+	}
 	stdin, p := decodeContent("stdin", req.Stdin, req.StdinEncoding)
 	if p != nil {
 		return nil, p

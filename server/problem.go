@@ -60,6 +60,7 @@ var problemTypes = map[string]struct {
 	"server-busy":          {http.StatusServiceUnavailable, "The server's queue is full"},
 	"shutting-down":        {http.StatusServiceUnavailable, "The server is shutting down"},
 	"callback-not-allowed": {http.StatusUnprocessableEntity, "The callback cannot be used"},
+	"output-not-found":     {http.StatusNotFound, "No such output file"},
 	"evidence-unavailable": {http.StatusServiceUnavailable, "The audit log cannot give evidence now"},
 	"internal":             {http.StatusInternalServerError, "Internal error"},
 	"not-ready":            {http.StatusServiceUnavailable, "Not ready"},

@@ -172,8 +172,8 @@ func (s *store) byKey(tenant, key string) *Run {
 }
 
 // finish marks r finished and evicts the oldest finished runs past the
-// retention.
-func (s *store) finish(r *Run) {
+// retention; it returns the evicted ones.
+func (s *store) finish(r *Run) (evicted []*Run) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.finished = append(s.finished, r.ID)
@@ -181,12 +181,14 @@ func (s *store) finish(r *Run) {
 		old := s.runs[s.finished[0]]
 		s.finished = s.finished[1:]
 		if old != nil {
+			evicted = append(evicted, old)
 			delete(s.runs, old.ID)
 			if old.idemKey != "" {
 				delete(s.idem, old.tenant+"\x00"+old.idemKey)
 			}
 		}
 	}
+	return evicted
 }
 
 // list returns the tenant's runs, newest first, with status (if given),

@@ -98,6 +98,10 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		byName: byName, byToken: byToken, buckets: map[string]*bucket{}, pending: map[string]int{},
 	}
 	s.m = newMetrics(s)
+	// Outputs and inputs of runs a previous process kept are not
+	// reachable any more (runs live in memory).
+	os.RemoveAll(s.outputsRoot())
+	os.RemoveAll(filepath.Join(cfg.path(cfg.StateDir), "inputs"))
 	if err := s.recover(); err != nil {
 		ex.Close()
 		alog.Close()
@@ -283,7 +287,9 @@ func (s *Server) finish(r *Run, res *cordon.Result, status string) {
 	r.out.end(res.Stdout, res.Stderr)
 	close(r.done)
 	r.cancel()
-	s.st.finish(r)
+	for _, old := range s.st.finish(r) {
+		os.RemoveAll(s.outputDirFor(old.ID))
+	}
 	s.jr.remove(r.ID)
 	s.m.finished(status, res)
 	if res.Usage.WallMS > 0 {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cordonsec/cordon/analysis"
 	"github.com/cordonsec/cordon/audit"
 	"github.com/cordonsec/cordon/interp"
 )
@@ -775,4 +776,52 @@ func TestConfigErrorsHavePositions(t *testing.T) {
 			t.Errorf("%q: got %v, want %q", c.yaml, err, c.want)
 		}
 	}
+}
+
+func TestOutputs(t *testing.T) {
+	r := newRig(t, "")
+	_, b := r.do("POST", "/v1/runs?wait=30", "acme", map[string]any{
+		"source":  "import os\nos.makedirs('out', exist_ok=True)\nopen('out/a.csv','w').write('x,y\\n')\nopen('b.txt','w').write('no')\n",
+		"outputs": []string{"out/*.csv"},
+	})
+	v := r.view(b)
+	if v.Result == nil || len(v.Result.Outputs) != 1 || v.Result.Outputs[0].Path != "out/a.csv" {
+		t.Fatalf("outputs: %s", b)
+	}
+	resp, b := r.do("GET", "/v1/runs/"+v.ID+"/outputs/out/a.csv", "acme", nil)
+	if resp.StatusCode != 200 || string(b) != "x,y\n" {
+		t.Fatalf("output: %d %q", resp.StatusCode, b)
+	}
+	for _, p := range []string{"b.txt", "out/b.csv", "..%2f..%2fetc%2fpasswd", "%2fetc%2fpasswd"} {
+		resp, b = r.do("GET", "/v1/runs/"+v.ID+"/outputs/"+p, "acme", nil)
+		if resp.StatusCode != 404 {
+			t.Errorf("%s: %d %s", p, resp.StatusCode, b)
+		}
+	}
+	resp, b = r.do("GET", "/v1/runs/"+v.ID+"/outputs/out/a.csv", "other", nil)
+	r.problemOf(resp, b, "not-found")
+	resp, b = r.do("POST", "/v1/runs", "acme", map[string]any{"source": "1", "outputs": []string{"/etc/*"}})
+	r.problemOf(resp, b, "invalid-request")
+}
+
+func TestCheck(t *testing.T) {
+	r := newRig(t, "")
+	src := "import os\nos.system('rm -rf /' + input())\n"
+	resp, b := r.do("POST", "/v1/check", "acme", map[string]any{"source": src, "fail_on": "medium"})
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	rep, err := analysis.Analyze(context.Background(), "script.py", []byte(src), analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(analysis.NewCheckReport([]*analysis.Report{rep}, nil, "medium"))
+	var got, exp any
+	json.Unmarshal(b, &got)
+	json.Unmarshal(want, &exp)
+	if fmt.Sprint(got) != fmt.Sprint(exp) || !bytes.Contains(b, []byte(`"failed":true`)) {
+		t.Fatalf("check:\n got %s\nwant %s", b, want)
+	}
+	resp, b = r.do("POST", "/v1/check", "acme", map[string]any{"source": "1", "fail_on": "sometimes"})
+	r.problemOf(resp, b, "invalid-request")
 }

@@ -64,27 +64,6 @@ func init() {
 	})
 }
 
-// checkFinding is one finding as --format json prints it.
-type checkFinding struct {
-	File string `json:"file"`
-	analysis.Finding
-}
-
-type checkJSON struct {
-	Files        int                  `json:"files"`
-	FailOn       string               `json:"fail_on"`
-	Failed       bool                 `json:"failed"`
-	Findings     []checkFinding       `json:"findings"`
-	SyntaxErrors []checkSyntaxError   `json:"syntax_errors"`
-	Errors       []analysis.FileError `json:"errors"`
-	Counts       map[string]int       `json:"counts"`
-}
-
-type checkSyntaxError struct {
-	File string `json:"file"`
-	analysis.SyntaxError
-}
-
 func runCheck(ctx context.Context, env *Env, args []string) error {
 	fset := flag.NewFlagSet("check", flag.ContinueOnError)
 	fset.SetOutput(env.Stderr)
@@ -141,20 +120,12 @@ func runCheck(ctx context.Context, env *Env, args []string) error {
 	}
 	errs = append(walkErrs, errs...)
 
-	failed := len(errs) > 0
-	counts := map[string]int{"high": 0, "medium": 0, "low": 0}
-	for _, r := range reports {
-		for _, f := range r.Findings {
-			counts[string(f.Severity)]++
-		}
-		if len(r.Blocks(threshold)) > 0 {
-			failed = true
-		}
-	}
+	rep := analysis.NewCheckReport(reports, errs, threshold)
+	failed, counts := rep.Failed, rep.Counts
 	var err error
 	switch *format {
 	case "json":
-		err = writeCheckJSON(env.Stdout, reports, errs, threshold, failed, counts)
+		err = writeCheckJSON(env.Stdout, rep)
 	case "sarif":
 		err = analysis.WriteSARIF(env.Stdout, Version, reports, errs)
 	default:
@@ -362,24 +333,8 @@ func writeCheckText(w io.Writer, reports []*analysis.Report, counts map[string]i
 	return bw.Flush()
 }
 
-func writeCheckJSON(w io.Writer, reports []*analysis.Report, errs []analysis.FileError, threshold policy.Severity, failed bool, counts map[string]int) error {
-	out := checkJSON{Files: len(reports), FailOn: string(threshold), Failed: failed,
-		Findings: []checkFinding{}, SyntaxErrors: []checkSyntaxError{}, Errors: errs, Counts: counts}
-	if threshold == policy.SeverityOff {
-		out.FailOn = "never"
-	}
-	if out.Errors == nil {
-		out.Errors = []analysis.FileError{}
-	}
-	for _, r := range reports {
-		for _, f := range r.Findings {
-			out.Findings = append(out.Findings, checkFinding{File: r.File, Finding: f})
-		}
-		for _, s := range r.SyntaxErrors {
-			out.SyntaxErrors = append(out.SyntaxErrors, checkSyntaxError{File: r.File, SyntaxError: s})
-		}
-	}
+func writeCheckJSON(w io.Writer, rep *analysis.CheckReport) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(rep)
 }
