@@ -126,6 +126,20 @@ This page is generated from ` + "`analysis/rules.go`" + ` by
   ` + "`+`" + `, ` + "`%`" + `, ` + "`[::-1]`" + `, ` + "`chr()`" + `, ` + "`''.join(...)`" + `, ` + "`.replace`" + `, escapes and
   decoders (base64, base32, hex, rot13, zlib, gzip, bz2). Function bodies see
   every module-level binding; parameters and local bindings shadow them.
+- **Tracks values within the module.** Dict, list and tuple literals keep
+  their elements (` + "`d[\"k\"] = v`" + `, ` + "`d.update(...)`" + `, ` + "`**opts`" + ` splats and
+  ` + "`dict(shell=True)`" + ` included); a function's parameters take their default
+  values, a call of a function of the module returns what its body returns
+  for the call's arguments, and a helper called with a telling argument
+  (a dangerous function, a shell, a root path, ` + "`shell=True`" + ` in ` + "`**kwargs`" + `) has its
+  body checked again with that argument (one level, within a budget);
+  class attributes and ` + "`self.x`" + ` set in methods resolve through instances;
+  ` + "`operator.attrgetter/itemgetter/methodcaller`" + ` and ` + "`functools.partial`" + ` resolve.
+  Values also carry what they are whatever they are called: a frame object,
+  a path computed under the root or the home directory, a process id from a
+  listing, an archive member's name, SQL or text formatted from data, data
+  encoded as text. Severity follows what the value is, not how it is
+  spelled.
 - **Looks inside payloads.** A constant string (or a decoded constant) passed
   to ` + "`exec`" + `/` + "`eval`" + `/` + "`compile`" + ` is analysed as code, three levels deep, and its
   findings are reported at the call.
