@@ -70,30 +70,47 @@ type File struct {
 	Encoding string `json:"encoding,omitempty"` // utf8 (default) or base64
 }
 
+// route is one endpoint; the OpenAPI document must describe each
+// (TestOpenAPICoversRoutes).
+type route struct {
+	pattern string // "METHOD /path/{param}"
+	h       http.Handler
+}
+
+func (s *Server) routes() []route {
+	a := func(h func(http.ResponseWriter, *http.Request, *Tenant)) http.Handler { return s.auth(h) }
+	return []route{
+		{"POST /v1/runs", a(s.postRun)},
+		{"GET /v1/runs", a(s.listRuns)},
+		{"GET /v1/runs/{id}", a(s.getRun)},
+		{"DELETE /v1/runs/{id}", a(s.deleteRun)},
+		{"GET /v1/runs/{id}/events", a(s.runEvents)},
+		{"GET /v1/runs/{id}/outputs/{path...}", a(s.getOutput)},
+		{"POST /v1/check", a(s.postCheck)},
+		{"GET /v1/policy", a(s.getPolicy)},
+		{"GET /v1/audit/checkpoint", a(s.getCheckpoint)},
+		{"GET /v1/audit/proof/{index}", a(s.getProof)},
+		{"GET /v1/openapi.json", http.HandlerFunc(serveOpenAPI)},
+		{"GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		})},
+		{"GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := s.Ready(); err != nil {
+				writeProblem(w, r, problem("not-ready", "%v", err))
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		})},
+		{"GET /metrics", s.m.handler()},
+	}
+}
+
 // Handler returns the service's HTTP handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/runs", s.auth(s.postRun))
-	mux.HandleFunc("GET /v1/runs", s.auth(s.listRuns))
-	mux.HandleFunc("GET /v1/runs/{id}", s.auth(s.getRun))
-	mux.HandleFunc("DELETE /v1/runs/{id}", s.auth(s.deleteRun))
-	mux.HandleFunc("GET /v1/runs/{id}/events", s.auth(s.runEvents))
-	mux.HandleFunc("GET /v1/runs/{id}/outputs/{path...}", s.auth(s.getOutput))
-	mux.HandleFunc("POST /v1/check", s.auth(s.postCheck))
-	mux.HandleFunc("GET /v1/policy", s.auth(s.getPolicy))
-	mux.HandleFunc("GET /v1/audit/checkpoint", s.auth(s.getCheckpoint))
-	mux.HandleFunc("GET /v1/audit/proof/{index}", s.auth(s.getProof))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.Ready(); err != nil {
-			writeProblem(w, r, problem("not-ready", "%v", err))
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-	})
-	mux.Handle("GET /metrics", s.m.handler())
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, rt.h)
+	}
 	return s.m.count(notFoundAsProblem(mux))
 }
 

@@ -744,7 +744,7 @@ func TestRestartRecordsInterrupted(t *testing.T) {
 
 func TestHealthAndPolicy(t *testing.T) {
 	r := newRig(t, "")
-	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/v1/openapi.json"} {
 		if resp, b := r.do("GET", p, "", nil); resp.StatusCode != 200 {
 			t.Fatalf("%s: %d %s", p, resp.StatusCode, b)
 		}
