@@ -38,6 +38,7 @@ const (
 	killedOutput
 	killedCanceled
 	killedCPU
+	killedViolation // a refusal whose class the policy ends the run for
 )
 
 // cpuPoll is how often the cgroup's CPU time is compared with the limit.
@@ -45,8 +46,9 @@ const (
 const cpuPoll = 100 * time.Millisecond
 
 type supervisor struct {
-	sb    *sandbox.Sandbox
-	start time.Time
+	sb       *sandbox.Sandbox
+	start    time.Time
+	refusals policy.Refusals // what each class of refused call does to the run
 
 	mu        sync.Mutex
 	reason    killReason
@@ -121,7 +123,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	argv = append(argv, job.Args...)
 	task := sandbox.Task{Argv: argv, Env: in.env, Files: in.names}
 
-	s := &supervisor{sb: p.sb, start: time.Now()}
+	s := &supervisor{sb: p.sb, start: time.Now(), refusals: pol.Isolation.Refusals}
 	// Stage: the egress proxy (network mode allowlist), serving before
 	// the script can connect.
 	var egr *egressRun
@@ -348,14 +350,23 @@ func feedStdin(w *os.File, r io.Reader) {
 	w.Close()
 }
 
+// refusal records a refused call and applies its class's action
+// (policy.Refusals): every refusal is an event (up to maxRefusalEvents)
+// and in the audit log; "violation" and "kill" make the status
+// security-violation, "kill" also ends the run at once.
 func (s *supervisor) refusal(r seccomp.Refusal) {
+	act := s.refusals.Action(r.Class)
+	violation := act != policy.RefusalRecord
 	s.mu.Lock()
 	s.refused++
-	if r.Dangerous {
+	if violation {
 		s.dangerous++
 	}
 	n := s.refused
 	s.mu.Unlock()
+	if act == policy.RefusalKill {
+		s.kill(killedViolation)
+	}
 	if n > maxRefusalEvents {
 		return
 	}
@@ -363,8 +374,8 @@ func (s *supervisor) refusal(r seccomp.Refusal) {
 		Type:    "syscall-refused",
 		Message: fmt.Sprintf("%s refused: %s", r.Name, r.Reason),
 		Detail: map[string]any{
-			"syscall": r.Name, "kind": string(r.Kind), "dangerous": r.Dangerous,
-			"errno": r.Errno.Error(),
+			"syscall": r.Name, "kind": string(r.Kind), "class": r.Class, "action": string(act),
+			"dangerous": violation, "errno": r.Errno.Error(),
 		},
 	})
 }
@@ -410,6 +421,9 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, r
 		limitEvent("init-died", initDeath(ex))
 	}
 	switch {
+	case reason == killedViolation:
+		res.Status = StatusSecurityViolation
+		limitEvent("security-violation", "a refused system call whose class the policy ends the run for (isolation.refusals); every process killed")
 	case reason == killedTimeout:
 		res.Status = StatusTimeout
 		limitEvent("timeout", fmt.Sprintf("wall clock of %s reached; every process killed", pol.Limits.WallTime))

@@ -47,7 +47,7 @@ func Default() *Policy {
 			Args:  []string{"-E", "-s"},
 			Tools: []string{},
 		},
-		Isolation: Isolation{AllowDegraded: []Layer{}, AllowSyscalls: []string{}},
+		Isolation: Isolation{AllowDegraded: []Layer{}, AllowSyscalls: []string{}, Refusals: DefaultRefusals()},
 		Outputs:   Outputs{Paths: []string{}, MaxFiles: 100, MaxSize: 64 << 20},
 	}
 }

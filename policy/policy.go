@@ -271,6 +271,9 @@ type Isolation struct {
 	// AllowSyscalls turns on optional syscall groups the filter refuses
 	// by default (SyscallGroups).
 	AllowSyscalls []string `yaml:"allow_syscalls" json:"allow_syscalls"`
+	// Refusals says, per class of refused system call, what a refusal
+	// does to the run (refusals.go).
+	Refusals Refusals `yaml:"refusals" json:"refusals"`
 }
 
 // SyscallGroups are the optional syscall groups isolation.allow_syscalls

@@ -274,6 +274,11 @@ func (t *tightener) runtimeIsolation() {
 	if r.Runtime.Interpreter != c.Runtime.Interpreter {
 		t.refuse("runtime.interpreter", "a request may not change the interpreter (ceiling: %s)", c.Runtime.Interpreter)
 	}
+	r.Isolation.Refusals.each(func(class string, a RefusalAction) {
+		if ca := c.Isolation.Refusals.Action(class); a.rank() < ca.rank() {
+			t.refuse("isolation.refusals."+class, "%s is looser than the ceiling's %s (record < violation < kill)", a, ca)
+		}
+	})
 	if !slices.Equal(r.Runtime.Args, c.Runtime.Args) {
 		t.refuse("runtime.args", "a request may not change the interpreter's arguments (ceiling: %q)", c.Runtime.Args)
 	}

@@ -74,6 +74,10 @@ func TestTighten(t *testing.T) {
 		{"interpreter", func(r *Policy) { r.Runtime.Interpreter = "/bin/sh" }, "runtime.interpreter"},
 		{"degrade more", func(r *Policy) { r.Isolation.AllowDegraded = []Layer{LayerSeccomp} }, "isolation.allow_degraded[0]"},
 		{"degrade less", func(r *Policy) { r.Isolation.AllowDegraded = nil }, ""},
+		{"refusal looser", func(r *Policy) { r.Isolation.Refusals.Process = RefusalRecord }, "isolation.refusals.process"},
+		{"refusal stricter", func(r *Policy) { r.Isolation.Refusals.Clock = RefusalKill }, ""},
+		{"tool not in ceiling", func(r *Policy) { r.Runtime.Tools = []string{"sh"} }, "runtime.tools[0]"},
+		{"bind not in ceiling", func(r *Policy) { r.Network.AllowBind = true }, "network.allow_bind"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := ceilingForTest()

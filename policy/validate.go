@@ -404,6 +404,11 @@ func checkIsolation(c *checker) {
 			c.errorf(fields(indexPath("isolation.allow_syscalls", i)), "%s", msg)
 		}
 	}
+	c.p.Isolation.Refusals.each(func(class string, a RefusalAction) {
+		if !slices.Contains(RefusalActions, a) {
+			c.errorf(fields("isolation.refusals."+class), "unknown action %q (valid: kill, violation, record)", a)
+		}
+	})
 }
 
 func warnAllowlistEmpty(c *checker) {

@@ -42,7 +42,10 @@ type Refusal struct {
 	// Dangerous is true for every kind but KindNotAllowed: an attempt to
 	// escape or weaken the sandbox rather than a missing feature.
 	Dangerous bool
-	Errno     unix.Errno // what the caller got (EPERM, or ENOSYS)
+	// Class groups the call for the policy's decision of what the refusal
+	// does to the run (classes.go).
+	Class string
+	Errno unix.Errno // what the caller got (EPERM, or ENOSYS)
 }
 
 // Serve answers the notifications of listener until every process using
@@ -105,6 +108,7 @@ func Serve(ctx context.Context, listener int, report func(Refusal)) error {
 			return fmt.Errorf("seccomp: receiving a notification: %w", err)
 		}
 		r := classify(info, n.Data)
+		r.Class = classOf(r)
 		r.Pid = int(n.Pid)
 		if err := send(listener, sbuf, n.ID, r.Errno); err != nil && !errors.Is(err, unix.ENOENT) {
 			return fmt.Errorf("seccomp: answering pid %d %s: %w", r.Pid, r.Name, err)

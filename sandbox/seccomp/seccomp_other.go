@@ -20,6 +20,7 @@ type Refusal struct {
 	Name      string
 	Reason    string
 	Dangerous bool
+	Class     string
 }
 
 // Build fails: seccomp is Linux only.

@@ -49,10 +49,10 @@ func statusLine(r *cordon.Result, pol *policy.Policy) string {
 	case cordon.StatusSecurityViolation:
 		for _, e := range r.Events {
 			if e.Type == "syscall-refused" && e.Detail["dangerous"] == true {
-				return fmt.Sprintf("security-violation: %s (the seccomp filter; no policy field allows it)", showable(e.Message))
+				return fmt.Sprintf("security-violation: %s (the seccomp filter refuses it; isolation.refusals.%v decides what a refusal does to the run)", showable(e.Message), e.Detail["class"])
 			}
 		}
-		return "security-violation: a dangerous system call was refused (the seccomp filter; no policy field allows it)"
+		return "security-violation: a dangerous system call was refused (the seccomp filter refuses it; isolation.refusals decides what a refusal does to the run)"
 	case cordon.StatusRejected:
 		return rejectedLine(r, pol)
 	case cordon.StatusCanceled:
