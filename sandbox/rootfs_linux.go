@@ -51,6 +51,18 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 	if err := writeEtc(); err != nil {
 		return err
 	}
+	// The work dir and /tmp come before the binds: a policy path under
+	// /work or /tmp on the host (a project checked out under /work, data
+	// in /tmp) is bound at the same place inside them, not shadowed by
+	// them.
+	tmp := fmt.Sprintf("size=%d,mode=1777", spec.TmpSize)
+	if err := mountDir("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, tmp); err != nil {
+		return err
+	}
+	work := fmt.Sprintf("size=%d,mode=0700,uid=%d,gid=%d", spec.WorkSize, UID, GID)
+	if err := mountDir("tmpfs", WorkDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, work); err != nil {
+		return err
+	}
 	for i, p := range spec.ReadOnly {
 		if err := bind(ro[i], p, true, spec.Detached); err != nil {
 			return err
@@ -85,14 +97,6 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 		return err
 	}
 	if err := buildDev(spec); err != nil {
-		return err
-	}
-	tmp := fmt.Sprintf("size=%d,mode=1777", spec.TmpSize)
-	if err := mountDir("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, tmp); err != nil {
-		return err
-	}
-	work := fmt.Sprintf("size=%d,mode=0700,uid=%d,gid=%d", spec.WorkSize, UID, GID)
-	if err := mountDir("tmpfs", WorkDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, work); err != nil {
 		return err
 	}
 	return pivot()
@@ -146,6 +150,10 @@ func sealDirs(spec *Spec) error {
 	}
 	for _, p := range paths {
 		for d := filepath.Dir(filepath.Clean(p)); d != "/" && d != "."; d = filepath.Dir(d) {
+			if d == WorkDir || d == "/tmp" {
+				// The script's own writable dirs keep their modes.
+				continue
+			}
 			if !bound[d] {
 				seal[d] = true
 			}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/cordonsec/cordon"
 	"github.com/cordonsec/cordon/host"
 	"github.com/cordonsec/cordon/policy"
 )
@@ -54,6 +55,9 @@ type doctorJSON struct {
 	Report *host.Report     `json:"report"`
 	Plan   host.PlanResult  `json:"plan"`
 	Errors []host.LayerPlan `json:"unavailable"`
+	// Trial is why building a sandbox for the policy failed ("" when it
+	// was built, or not tried because a layer is unavailable).
+	Trial string `json:"trial,omitempty"`
 }
 
 func runDoctor(ctx context.Context, env *Env, args []string) error {
@@ -81,9 +85,21 @@ func runDoctor(ctx context.Context, env *Env, args []string) error {
 	}
 	plan := host.Plan(p, r)
 	perr := plan.Err()
+	var trial error
+	if perr == nil {
+		// The plan says the layers are there; building a sandbox for the
+		// policy (and closing it unused) runs every check `run` makes:
+		// the interpreter, runtime.tools, the filesystem paths and their
+		// binds, Landlock's rules, the network mode.
+		trial = trySandbox(ctx, p)
+		perr = trial
+	}
 
 	if *asJSON {
 		out := doctorJSON{Policy: name, OK: perr == nil, Report: r, Plan: plan, Errors: []host.LayerPlan{}}
+		if trial != nil {
+			out.Trial = trial.Error()
+		}
 		var ue *host.UnavailableError
 		if errors.As(perr, &ue) {
 			out.Errors = ue.Layers
@@ -96,10 +112,14 @@ func runDoctor(ctx context.Context, env *Env, args []string) error {
 	} else {
 		printReport(env.Stdout, r)
 		fmt.Fprintln(env.Stdout)
-		printPlan(env.Stdout, name, plan)
+		printPlan(env.Stdout, name, plan, trial)
 	}
 	if perr == nil {
 		return nil
+	}
+	if trial != nil {
+		return &hinted{err: fmt.Errorf("policy %s cannot run on this host: a sandbox for it could not be built: %w", name, trial),
+			hints: []string{"this is the check `cordon run` makes before every run; fix the policy field the error names"}}
 	}
 	var ue *host.UnavailableError
 	if !errors.As(perr, &ue) {
@@ -256,7 +276,26 @@ func printReport(w io.Writer, r *host.Report) {
 	}
 }
 
-func printPlan(w io.Writer, name string, plan host.PlanResult) {
+// trySandbox builds a sandbox for p exactly as `cordon run` would, and
+// closes it without running anything.
+func trySandbox(ctx context.Context, p *policy.Policy) error {
+	ex, err := cordon.NewExecutor(cordon.Options{})
+	if err != nil {
+		return err
+	}
+	defer ex.Close()
+	prep, err := ex.Prepare(ctx, p)
+	if err != nil {
+		var se *cordon.SetupError
+		if errors.As(err, &se) {
+			return errors.New(se.Result.Error)
+		}
+		return err
+	}
+	return prep.Close()
+}
+
+func printPlan(w io.Writer, name string, plan host.PlanResult, trial error) {
 	t := newTable()
 	tw := t.tw
 	fmt.Fprintf(tw, "LAYER (policy %s)\tSTATE\tDETAIL\n", name)
@@ -268,7 +307,10 @@ func printPlan(w io.Writer, name string, plan host.PlanResult) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Layer, state, l.Reason)
 	}
 	t.flush(w)
-	if plan.Err() == nil {
-		fmt.Fprintf(w, "\npolicy %s can run on this host\n", name)
+	switch {
+	case plan.Err() == nil && trial == nil:
+		fmt.Fprintf(w, "\npolicy %s can run on this host (a sandbox for it was built and closed)\n", name)
+	case trial != nil:
+		fmt.Fprintf(w, "\npolicy %s: a sandbox for it could not be built: %v\n", name, trial)
 	}
 }
