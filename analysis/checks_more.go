@@ -461,7 +461,7 @@ func (a *analyzer) checkAssignment(left, right int32, v value, sc *scope) {
 	}
 	if t.kind(left) == "attribute" {
 		switch {
-		case name == "__code__":
+		case name == "__code__" && !(v.isNum && v.num == 0):
 			a.report("CDN107", left, "__code__", "assigning __code__ swaps the code a function runs")
 			return
 		case (name == "name" || name == "filename" || name == "arcname") && v.isStr && traversal(v.str):

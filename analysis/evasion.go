@@ -160,6 +160,9 @@ func (a *analyzer) checkExcept(n int32, f frame) {
 // checkFrameAttr: f_builtins, and f_globals/f_locals of a frame object,
 // reach the interpreter's namespaces without naming them.
 func (a *analyzer) checkFrameAttr(n int32, sc *scope, attr string) {
+	if attr != "f_builtins" && a.readsModuleName(n, sc) {
+		return
+	}
 	obj := a.eval(a.t.child(n, "object"), sc, 0)
 	fi := a.finding("CDN107", n, fmt.Sprintf("frame attribute %s reaches a frame's namespace", attr), attr)
 	switch {
@@ -171,6 +174,39 @@ func (a *analyzer) checkFrameAttr(n int32, sc *scope, attr string) {
 		return
 	}
 	a.emit(fi)
+}
+
+// moduleNames are the globals a frame is asked for to learn who called:
+// sys._getframe(1).f_globals["__name__"] (namedtuple, enum, logging
+// helpers) is not an escape.
+var moduleNames = map[string]bool{"__name__": true, "__file__": true, "__package__": true, "__spec__": true,
+	"__doc__": true, "__module__": true, "__qualname__": true, "__unittest": true, "__tracebackhide__": true}
+
+// readsModuleName says whether namespace n (a frame's f_globals or
+// f_locals) is only asked for a module name or tested for a key.
+func (a *analyzer) readsModuleName(n int32, sc *scope) bool {
+	t := a.t
+	p := t.nodes[n].parent
+	switch t.kind(p) {
+	case "comparison_operator":
+		return true // "__unittest" in frame.f_globals
+	case "subscript":
+		k := a.eval(t.child(p, "subscript"), sc, 0)
+		return t.child(p, "value") == n && k.isStr && moduleNames[k.str]
+	case "attribute":
+		m := a.ident(t.child(p, "attribute"))
+		call := t.nodes[p].parent
+		if m != "get" || t.kind(call) != "call" {
+			return false
+		}
+		pos, _ := a.callArgs(call)
+		if len(pos) == 0 {
+			return false
+		}
+		k := a.eval(pos[0], sc, 0)
+		return k.isStr && moduleNames[k.str]
+	}
+	return false
 }
 
 // getterDanger are member names an operator getter must not fetch.
