@@ -825,3 +825,78 @@ func TestCheck(t *testing.T) {
 	resp, b = r.do("POST", "/v1/check", "acme", map[string]any{"source": "1", "fail_on": "sometimes"})
 	r.problemOf(resp, b, "invalid-request")
 }
+
+func TestGracefulShutdown(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		deadline time.Duration
+		running  string // status of the run that was executing
+	}{
+		{"finish", 20 * time.Second, "ok"},
+		{"cancel at the deadline", 300 * time.Millisecond, statusCanceled},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRig(t, "")
+			r.t = t
+			// acme: concurrency 2 — two run, two wait.
+			var ids []string
+			for range 4 {
+				_, b := r.do("POST", "/v1/runs", "acme", map[string]any{"source": "import time; time.sleep(1.5); print('done')"})
+				ids = append(ids, r.view(b).ID)
+			}
+			for i := 0; i < 200; i++ {
+				if _, b := r.do("GET", "/v1/runs/"+ids[1], "acme", nil); r.view(b).Status == stateRunning {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			runs := []*Run{}
+			for _, id := range ids {
+				runs = append(runs, r.srv.st.get("acme", id))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), c.deadline)
+			defer cancel()
+			errc := make(chan error, 1)
+			go func() { errc <- r.srv.Shutdown(ctx) }()
+			time.Sleep(50 * time.Millisecond)
+			resp, b := r.do("POST", "/v1/runs", "acme", map[string]any{"source": "1"})
+			r.problemOf(resp, b, "shutting-down")
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+			r.hs.Close()
+			r.hs = nil // stopped
+			for i, run := range runs {
+				v := run.view()
+				want := statusCanceled
+				if i < 2 {
+					want = c.running
+				}
+				if v.Status != want {
+					t.Errorf("run %d: %s, want %s", i, v.Status, want)
+				}
+			}
+			// The log is sealed: a checkpoint covers every record, and
+			// every run has its end record.
+			rep, err := audit.Verify(filepath.Join(r.dir, "audit"), audit.VerifyOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ends := map[string]string{}
+			audit.ReadRecords(filepath.Join(r.dir, "audit"), func(_ int64, rec audit.Record) error {
+				if rec.Kind == audit.KindRunEnd {
+					ends[rec.RunID] = rec.End.Status
+				}
+				return nil
+			})
+			for i, id := range ids {
+				if ends[id] == "" {
+					t.Errorf("run %d has no end record", i)
+				}
+			}
+			if !rep.Clean() || rep.Sealed != rep.Records {
+				t.Errorf("after shutdown: %d records, sealed %d, findings %v", rep.Records, rep.Sealed, rep.Findings)
+			}
+		})
+	}
+}
