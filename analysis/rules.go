@@ -113,6 +113,14 @@ var ruleByID = func() map[string]Rule {
 	return m
 }()
 
+// Policies name rules in waivers; validation refuses an id that is not
+// in this catalogue.
+func init() {
+	for _, r := range rules {
+		policy.RegisterRule(r.ID, r.Name)
+	}
+}
+
 // Rules returns the rule catalogue in id order.
 func Rules() []Rule {
 	out := make([]Rule, len(rules))

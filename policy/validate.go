@@ -306,7 +306,9 @@ func checkAnalysis(c *checker) {
 	for i, r := range a.Allow {
 		field := indexPath("analysis.allow", i)
 		if !ruleID.MatchString(r.Rule) {
-			c.errorf(fields(field), "rule %q is not a rule id (such as PY001 or subprocess-shell)", r.Rule)
+			c.errorf(fields(field), "rule %q is not a rule id (such as CDN101)", r.Rule)
+		} else if why := ruleProblem(r.Rule); why != "" {
+			c.errorf(fields(field), "rule %q %s", r.Rule, why)
 		}
 		for _, g := range r.Paths {
 			if g == "" {
