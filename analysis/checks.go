@@ -337,7 +337,7 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		a.report(id, n, q, "%s opens a network socket", name)
 	case "CDN602":
 		v := arg(0, "")
-		if v.socket || strings.Contains(t.text(argNode(pos, kw, 0, "")), "fileno") {
+		if v.socket || strings.Contains(t.text(argNode(pos, kw, 0, "")), "fileno") && !a.fileFileno(argNode(pos, kw, 0, ""), sc) {
 			a.report(id, n, q, "%s duplicates a socket onto a standard stream: reverse shell", name)
 		}
 	case "CDN603":

@@ -322,7 +322,9 @@ func (a *analyzer) checkString(n int32, sc *scope) {
 	}
 	ls := strings.ToLower(s)
 	if hasAny(ls, sensitiveHints) && len(s) < 4096 {
-		a.sensitivePath(n, s, short)
+		if !a.shownOrMatched(n, sc) {
+			a.sensitivePath(n, s, short)
+		}
 	} else if passwdPath.MatchString(s) {
 		fi := a.finding("CDN505", n, fmt.Sprintf("reference to %q", s), s)
 		fi.Severity = medium

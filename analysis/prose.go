@@ -32,6 +32,13 @@ var reFuncs = map[string]bool{
 // logging, argparse, sys.stdout/stderr.write, a built-in exception or the re
 // module, or an operand of a comparison (==, !=, in, not in).
 func (a *analyzer) shownOrMatched(n int32, sc *scope) bool {
+	return a.shownOrMatchedAt(n, sc, true)
+}
+
+// shownOrMatchedAt is shownOrMatched; viaName also accepts a literal bound
+// by a plain assignment to a name (DOCKER_SOCKET = "/var/run/docker.sock")
+// whose every use in the same body is itself shown or matched.
+func (a *analyzer) shownOrMatchedAt(n int32, sc *scope, viaName bool) bool {
 	t := a.t
 	cur := n
 	p := t.nodes[cur].parent
@@ -65,8 +72,37 @@ func (a *analyzer) shownOrMatched(n int32, sc *scope) bool {
 		return displayCall(q)
 	case "argument_list":
 		return displayCall(a.calleeOf(t.nodes[p].parent, sc))
+	case "assignment":
+		left := t.child(p, "left")
+		if !viaName || t.child(p, "right") != cur || left == none || t.kind(left) != "identifier" {
+			return false
+		}
+		return a.namedOnlyShownOrMatched(a.ident(left), left, a.enclosingBody(p), sc)
 	}
 	return false
+}
+
+// namedOnlyShownOrMatched says whether name, bound at def, is used at least
+// once inside body and every use is shown or matched (no second binding).
+func (a *analyzer) namedOnlyShownOrMatched(name string, def, body int32, sc *scope) bool {
+	t := a.t
+	lo, hi := t.nodes[body].start, t.nodes[body].end
+	uses := 0
+	for i := range t.nodes {
+		id := int32(i)
+		if id == def || t.nodes[id].start < lo || t.nodes[id].end > hi ||
+			t.kind(id) != "identifier" || a.ident(id) != name {
+			continue
+		}
+		if p := t.nodes[id].parent; t.kind(p) == "attribute" && t.child(p, "attribute") == id {
+			continue // obj.name: another object's attribute
+		}
+		if !a.shownOrMatchedAt(id, sc, false) {
+			return false
+		}
+		uses++
+	}
+	return uses > 0
 }
 
 // calleeOf resolves the function a call node calls ("" when unknown).

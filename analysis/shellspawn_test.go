@@ -80,3 +80,34 @@ func TestSubclassRegistry(t *testing.T) {
 		}
 	}
 }
+
+// TestDup2OfAFile: the daemon recipe's os.dup2(open(os.devnull).fileno(), 0)
+// is no reverse shell; a socket's (or an unknown object's) fd onto a
+// standard stream still is.
+func TestDup2OfAFile(t *testing.T) {
+	tests := []struct {
+		src  string
+		high bool
+	}{
+		{"with open(os.devnull, 'rb') as devnull:\n    os.dup2(devnull.fileno(), sys.stdin.fileno())", false},
+		{"f = open('/srv/app/worker.log', 'a')\nos.dup2(f.fileno(), 1)\nos.dup2(f.fileno(), 2)", false},
+		{"os.dup2(sys.stderr.fileno(), sys.stdout.fileno())", false},
+		{"s = socket.socket()\ns.connect(('10.0.0.1', 4444))\nos.dup2(s.fileno(), 0)", true},
+		{"s = socket.create_connection(('10.0.0.1', 4444))\nfor fd in (0, 1, 2):\n    os.dup2(s.fileno(), fd)", true},
+		{"srv = socket.socket()\nconn, _ = srv.accept()\nos.dup2(conn.fileno(), 0)", true},
+		{"def attach(s):\n    os.dup2(s.fileno(), 0)", true},
+		{"f = open(os.devnull)\nf = socket.socket()\nos.dup2(f.fileno(), 0)", true},
+	}
+	for _, tc := range tests {
+		rep := analyze(t, "import os, socket, sys\n"+tc.src+"\n", Options{})
+		got := false
+		for _, f := range rep.Findings {
+			if f.Rule == "CDN602" && f.Severity == policy.SeverityHigh {
+				got = true
+			}
+		}
+		if got != tc.high {
+			t.Errorf("%q: CDN602 high = %v, want %v:%s", tc.src, got, tc.high, summary(rep))
+		}
+	}
+}
