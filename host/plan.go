@@ -145,6 +145,13 @@ var cannotDegrade = map[policy.Layer]string{
 	policy.LayerRootfs:  "without its runtime nothing can run, so it never degrades",
 }
 
+// CanDegrade reports whether isolation.allow_degraded can let layer l run
+// weaker than asked (userns, mountns and rootfs never can).
+func CanDegrade(l policy.Layer) bool {
+	_, never := cannotDegrade[l]
+	return !never
+}
+
 // notAsked reports layers the policy itself turns off.
 func notAsked(l policy.Layer, p *policy.Policy) (string, bool) {
 	switch l {

@@ -127,13 +127,17 @@ func runDoctor(ctx context.Context, env *Env, args []string) error {
 	}
 	h := &hinted{err: fmt.Errorf("policy %s cannot run on this host: %w", name, perr)}
 	seen := map[string]bool{}
+	degradable := false
 	for _, l := range ue.Layers {
 		if l.Fix != "" && !seen[l.Fix] {
 			seen[l.Fix] = true
 			h.hints = append(h.hints, fmt.Sprintf("%s: %s", l.Layer, l.Fix))
 		}
+		degradable = degradable || host.CanDegrade(l.Layer)
 	}
-	h.hints = append(h.hints, `or list the layer in isolation.allow_degraded if the policy may run without it (see docs/doctor.md)`)
+	if degradable {
+		h.hints = append(h.hints, `or list the layer in isolation.allow_degraded if the policy may run without it (see docs/doctor.md)`)
+	}
 	return h
 }
 

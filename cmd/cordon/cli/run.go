@@ -15,6 +15,7 @@ import (
 
 	"github.com/cordonsec/cordon"
 	"github.com/cordonsec/cordon/egress"
+	"github.com/cordonsec/cordon/host"
 	"github.com/cordonsec/cordon/policy"
 )
 
@@ -230,9 +231,27 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	}
 	if res.Status == cordon.StatusInternalError && !*asJSON {
 		errorf(env, "%s", res.Error)
-		if strings.HasPrefix(res.Error, "layer ") {
-			hintf(env, "\"cordon doctor\" shows what this host can enforce; a policy may let a layer degrade with isolation.allow_degraded (see examples/unprivileged.yaml)")
-		}
+		layerHint(env, res.Error)
 	}
 	return exitCode(res.Status.ExitCode(res.ExitCode))
+}
+
+// layerHint names the fix for a run that failed for want of a layer
+// ("layer cgroup unavailable: ..."): isolation.allow_degraded only for a
+// layer that can degrade, the interpreter setting for a missing one.
+func layerHint(env *Env, msg string) {
+	rest, ok := strings.CutPrefix(msg, "layer ")
+	if !ok {
+		return
+	}
+	name, _, _ := strings.Cut(rest, " ")
+	l := policy.Layer(name)
+	switch {
+	case l == policy.LayerRootfs && strings.Contains(msg, "interpreter"):
+		hintf(env, "install the interpreter, or set runtime.interpreter in the policy to its name on PATH or its absolute path")
+	case host.CanDegrade(l):
+		hintf(env, "\"cordon doctor\" shows what this host can enforce; a policy may let %s degrade with isolation.allow_degraded (see examples/unprivileged.yaml)", l)
+	default:
+		hintf(env, "\"cordon doctor\" shows what this host can enforce; %s never degrades", l)
+	}
 }
