@@ -466,7 +466,7 @@ func (a *analyzer) checkAssignment(left, right int32, v value, sc *scope) {
 		case name == "__code__" && !(v.isNum && v.num == 0):
 			a.report("CDN107", left, "__code__", "assigning __code__ swaps the code a function runs")
 			return
-		case (name == "name" || name == "filename" || name == "arcname") && v.isStr && traversal(v.str):
+		case (name == "name" || name == "filename" || name == "arcname") && v.isStr && traversal(v.str) && a.archiveMember(t.child(left, "object"), sc):
 			a.reportAt(high, "CDN509", left, "", "archive member renamed to %q: extracting it writes outside the target directory", v.str)
 			return
 		}

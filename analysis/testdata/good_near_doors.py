@@ -45,3 +45,17 @@ copyreg.pickle(Pair, lambda p: (Pair, (p.a, p.b)))
 if __name__ == "__main__":
     blob = pickle.dumps([Point(1, 2), Pair(3, 4), Box()])
     print(len(blob), json_mod.dumps({"ok": True}), load_format("csv").__name__, csv_mod.__name__)
+
+
+class Color:
+    RED = "red"
+
+    def __reduce_ex__(self, proto):
+        return getattr, (self.__class__, "RED")
+
+
+class Config:
+    def __init__(self, fn=None):
+        if fn is None:
+            fn = "~/.config/tool.ini"
+        self.filename = fn
