@@ -16,6 +16,9 @@ Each step gets a timeout; when it expires, the step's whole process group
 
 from __future__ import annotations
 
+import unittest
+from unittest import mock
+import tempfile
 import argparse
 import os
 import shutil
@@ -168,6 +171,37 @@ def main(argv: list[str] | None = None) -> int:
     failed = [o for o in outcomes if o.status.startswith(("failed", "timeout"))]
     print(f"logs in {args.logs}")
     return 1 if failed else 0
+
+
+class StepTests(unittest.TestCase):
+    """python3 -m unittest ci_step_runner"""
+
+    def test_step_names_are_unique(self):
+        self.assertEqual(len(BY_NAME), len(STEPS))
+
+    def test_every_command_is_an_argument_list(self):
+        for step in STEPS:
+            with self.subTest(step=step.name):
+                self.assertIsInstance(step.argv, tuple)
+                self.assertTrue(all(isinstance(a, str) and a for a in step.argv))
+
+    def test_secrets_are_not_passed_to_steps(self):
+        with mock.patch.dict(os.environ, {"CI_SECRET_DEPLOY_KEY": "x", "HOME": "/home/ci"}):
+            env = step_env(BY_NAME["test"])
+        self.assertNotIn("CI_SECRET_DEPLOY_KEY", env)
+        self.assertEqual(env["PYTHONHASHSEED"], "0")
+        self.assertEqual(env["CI"], "true")
+
+    def test_missing_tool_skips_optional_step(self):
+        with tempfile.TemporaryDirectory() as tmp, mock.patch("shutil.which", return_value=None):
+            out = run_step(BY_NAME["docs"], Path(tmp), verbose=False)
+        self.assertEqual(out.status, "skipped")
+
+    def test_missing_tool_fails_required_step(self):
+        with tempfile.TemporaryDirectory() as tmp, mock.patch("shutil.which", return_value=None):
+            out = run_step(BY_NAME["licenses"], Path(tmp), verbose=False)
+        self.assertEqual(out.status, "failed")
+        self.assertIn("bash", out.tail[0])
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ Set ``SKIP_COMMIT_MSG_HOOK=1`` to bypass in an emergency; CI checks again.
 
 from __future__ import annotations
 
+import unittest
 import os
 import re
 import subprocess
@@ -146,6 +147,56 @@ def main(argv: list[str]) -> int:
     print("(your message is kept in .git/COMMIT_EDITMSG; git commit -e -F .git/COMMIT_EDITMSG)",
           file=sys.stderr)
     return 1
+
+
+class SubjectRuleTests(unittest.TestCase):
+    """python3 -m unittest commit_msg_hook"""
+
+    def messages(self, subject: str, branch: str = "feature") -> list[str]:
+        return [p.message for p in check_subject(subject, branch)]
+
+    def test_good_subject(self):
+        self.assertEqual(self.messages("sandbox: keep the init out of the script's reach"), [])
+
+    def test_several_areas(self):
+        self.assertEqual(self.messages("run, cli: exit 130 when canceled"), [])
+
+    def test_unknown_area(self):
+        self.assertIn("unknown area", self.messages("frontend: restyle")[0])
+
+    def test_past_tense(self):
+        self.assertTrue(any("imperative" in m for m in self.messages("docs: added a table")))
+
+    def test_period_and_length(self):
+        msgs = self.messages("docs: " + "x" * 70 + ".")
+        self.assertTrue(any("72" in m for m in msgs))
+        self.assertTrue(any("period" in m for m in msgs))
+
+    def test_wip_only_blocked_on_protected_branches(self):
+        self.assertEqual(self.messages("WIP stuff", "feature"), [])
+        self.assertTrue(self.messages("WIP stuff", "main"))
+
+    def test_secret_in_body(self):
+        probs = check_secrets(["docs: x", "", "token ghp_" + "a" * 36])
+        self.assertEqual(len(probs), 1)
+        self.assertEqual(probs[0].line, 3)
+
+    def test_comments_and_scissors_are_dropped(self):
+        text = "docs: x\n# comment\n\nbody\n# ------------------------ >8 ------------------------\ndiff"
+        self.assertEqual(strip_comments(text), ["docs: x", "", "body"])
+
+    def test_body_needs_blank_line(self):
+        probs = check_body(["docs: x", "no blank line"])
+        self.assertEqual([p.line for p in probs], [2])
+
+    def test_long_url_lines_are_allowed(self):
+        url = "https://example.org/" + "a" * 120
+        self.assertEqual(check_body(["docs: x", "", url]), [])
+        self.assertEqual(len(check_body(["docs: x", "", "word " * 30])), 1)
+
+    def test_merge_and_revert_subjects_pass(self):
+        self.assertEqual(self.messages("Merge branch 'x' into main", "main"), [])
+        self.assertEqual(self.messages('Revert "docs: x"'), [])
 
 
 if __name__ == "__main__":

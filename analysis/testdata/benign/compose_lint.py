@@ -20,6 +20,7 @@ The file is parsed with yaml.safe_load; nothing in it is executed.
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import json
 import re
@@ -149,6 +150,52 @@ def main(argv: list[str] | None = None) -> int:
               f"{counts['info']} info")
     worst = max((order[f.severity] for f in findings), default=-1)
     return 1 if worst >= order[args.fail_on] else 0
+
+
+class ComposeRuleTests(unittest.TestCase):
+    """python3 -m unittest compose_lint"""
+
+    def codes(self, svc: dict) -> set[str]:
+        return {f.code for f in check_service("t.yml", "web", svc)}
+
+    def test_clean_service(self):
+        svc = {"image": "nginx:1.25.4", "ports": ["127.0.0.1:8080:80"], "mem_limit": "256m"}
+        self.assertEqual(self.codes(svc), set())
+
+    def test_sensitive_bind_mount(self):
+        svc = {"image": "x:1", "mem_limit": "1g", "volumes": [{"type": "bind", "source": "/etc", "target": "/h"}]}
+        self.assertIn("C004", self.codes(svc))
+
+    def test_latest_and_public_port(self):
+        codes = self.codes({"image": "redis:latest", "ports": ["6379:6379"], "mem_limit": "1g"})
+        self.assertEqual(codes, {"C005", "C006"})
+
+    def test_literal_secret(self):
+        svc = {"image": "x:1", "mem_limit": "1g", "environment": {"DB_PASSWORD": "hunter2", "DB_USER": "app"}}
+        self.assertEqual(self.codes(svc), {"C008"})
+
+    def test_secret_from_variable_is_fine(self):
+        svc = {"image": "x:1", "mem_limit": "1g", "environment": ["API_TOKEN=${API_TOKEN}"]}
+        self.assertEqual(self.codes(svc), set())
+
+    def test_dangerous_capability(self):
+        self.assertIn("C007", self.codes({"image": "x:1", "mem_limit": "1g", "cap_add": ["sys_admin"]}))
+
+    def test_privileged_and_host_pid(self):
+        codes = self.codes({"image": "x:1", "mem_limit": "1g", "privileged": True, "pid": "host"})
+        self.assertEqual(codes, {"C001", "C003"})
+
+    def test_named_volume_is_not_a_host_path(self):
+        self.assertIsNone(host_path("data:/var/lib/postgresql/data"))
+        self.assertEqual(host_path("./conf:/etc/app"), "./conf")
+
+    def test_env_items_accepts_both_forms(self):
+        self.assertEqual(list(env_items({"A": 1, "B": None})), [("A", "1"), ("B", None)])
+        self.assertEqual(list(env_items(["A=1", "B"])), [("A", "1"), ("B", None)])
+
+    def test_memory_limit_under_deploy(self):
+        svc = {"image": "x:1", "deploy": {"resources": {"limits": {"memory": "512M"}}}}
+        self.assertNotIn("C009", self.codes(svc))
 
 
 if __name__ == "__main__":

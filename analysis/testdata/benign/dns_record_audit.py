@@ -16,6 +16,8 @@ end in one of OUR_ZONES.
 
 from __future__ import annotations
 
+from unittest import mock
+import unittest
 import argparse
 import concurrent.futures as cf
 import csv
@@ -163,6 +165,40 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print_report(checks)
     return 0 if all(c.status == "ok" for c in checks) else 1
+
+
+class EvaluateTests(unittest.TestCase):
+    """python3 -m unittest dns_record_audit (the resolver is mocked)"""
+
+    def run_with(self, row: Row, answer=None, error=None) -> Check:
+        def fake(host):
+            if error:
+                raise error
+            return answer
+        with mock.patch(f"{__name__}.resolve", side_effect=fake):
+            return evaluate(row)
+
+    def test_address_match(self):
+        chk = self.run_with(Row("www.example.org", "93.184.216.34"), (["93.184.216.34"], "www.example.org"))
+        self.assertEqual(chk.status, "ok")
+
+    def test_address_mismatch(self):
+        chk = self.run_with(Row("www.example.org", "93.184.216.34"), (["10.0.0.1"], "www.example.org"))
+        self.assertEqual(chk.status, "mismatch")
+        self.assertIn("not a public address", chk.detail)
+
+    def test_cname(self):
+        chk = self.run_with(Row("api.example.org", "cname:edge.example.net"), (["1.2.3.4"], "edge.example.net"))
+        self.assertEqual(chk.status, "ok")
+
+    def test_retired_name(self):
+        err = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        self.assertEqual(self.run_with(Row("old.example.org", "nxdomain"), error=err).status, "ok")
+        self.assertEqual(self.run_with(Row("new.example.org", "any"), error=err).status, "missing")
+
+    def test_bad_expectation(self):
+        chk = self.run_with(Row("x.example.org", "not-an-ip"), (["1.2.3.4"], "x.example.org"))
+        self.assertEqual(chk.status, "error")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ ONCALL_SMTP_PASSWORD -- never from this file.
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import csv
 import datetime as dt
@@ -172,6 +173,38 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.save or args.send):
         print(msg.get_body(("plain",)).get_content())
     return 0
+
+
+class DigestTests(unittest.TestCase):
+    """python3 -m unittest email_digest_builder"""
+
+    def incident(self, i: int, sev: str = "sev2", resolved: bool = True) -> Incident:
+        opened = dt.datetime(2024, 5, 6, 10, tzinfo=dt.timezone.utc)
+        return Incident(f"INC-{i}", f"title {i} <b>", sev, opened,
+                        opened + dt.timedelta(minutes=30 * i) if resolved else None, "api", "kim")
+
+    def test_week_bounds(self):
+        start, end = week_bounds("2024-W19")
+        self.assertEqual(start.date(), dt.date(2024, 5, 6))
+        self.assertEqual((end - start).days, 7)
+
+    def test_summary(self):
+        s = summarise([self.incident(1), self.incident(2), self.incident(3, resolved=False)])
+        self.assertEqual(s["count"], 3)
+        self.assertEqual(s["open"], 1)
+        self.assertEqual(s["mttr_min"], 45.0)
+
+    def test_html_is_escaped(self):
+        body = html_body("2024-W19", summarise([self.incident(1)]), [self.incident(1)])
+        self.assertIn("title 1 &lt;b&gt;", body)
+        self.assertNotIn("<b>", body.replace("<b>Total", ""))
+
+    def test_message_has_three_parts(self):
+        msg = build("2024-W19", [self.incident(1)], ["a@example.org"])
+        kinds = [part.get_content_type() for part in msg.walk()]
+        self.assertIn("text/plain", kinds)
+        self.assertIn("text/html", kinds)
+        self.assertIn("text/csv", kinds)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ environment variables, no process list, no files beyond /proc/loadavg and
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import logging
 import os
@@ -173,6 +174,36 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if agent.beat() else 1
     agent.run()
     return 0
+
+
+class VerdictTests(unittest.TestCase):
+    """python3 -m unittest heartbeat_agent"""
+
+    def sample(self, **kw) -> Sample:
+        base = dict(host="box", ts=0.0, load1=0.5, load5=0.5, load15=0.5,
+                    mem_total_kib=1000, mem_available_kib=500, disks={"/": 40.0})
+        base.update(kw)
+        return Sample(**base)
+
+    def test_healthy(self):
+        self.assertEqual(verdict(self.sample(), cpus=4), [])
+
+    def test_alerts(self):
+        alerts = verdict(self.sample(load5=20, mem_available_kib=50, disks={"/var": 95.0}), cpus=4)
+        self.assertEqual(len(alerts), 3)
+        self.assertTrue(alerts[2].startswith("disk /var"))
+
+    def test_memory_percentage(self):
+        self.assertAlmostEqual(self.sample(mem_available_kib=250).mem_used_pct, 75.0)
+        self.assertEqual(self.sample(mem_total_kib=0).mem_used_pct, 0.0)
+
+    def test_backoff_grows_and_is_capped(self):
+        agent = Agent(MONITOR_URL, 60, dry_run=True)
+        self.assertEqual(agent.next_delay(), 60)
+        agent.failures = 2
+        self.assertEqual(agent.next_delay(), 240)
+        agent.failures = 20
+        self.assertEqual(agent.next_delay(), MAX_BACKOFF)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ diagnostics.  No numpy needed -- handy on locked-down machines.
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import csv
 import math
@@ -177,6 +178,40 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"--predict needs {len(args.x)} value(s)")
         print(f"\nprediction at {args.predict}: {fit.predict(args.predict):.5g}")
     return 0
+
+
+class OlsTests(unittest.TestCase):
+    """python3 -m unittest linear_regression"""
+
+    def test_exact_line(self):
+        xs = [[float(i)] for i in range(10)]
+        ys = [3.0 + 2.0 * i for i in range(10)]
+        fit = ols(xs, ys, ["x"])
+        self.assertAlmostEqual(fit.coef[0], 3.0)
+        self.assertAlmostEqual(fit.coef[1], 2.0)
+        self.assertAlmostEqual(fit.r2, 1.0)
+        self.assertAlmostEqual(fit.predict([20.0]), 43.0)
+
+    def test_two_predictors(self):
+        rows = [[1, 2], [2, 1], [3, 5], [4, 3], [5, 8], [6, 2]]
+        ys = [1 + 0.5 * a - 2 * b for a, b in rows]
+        fit = ols([[float(a), float(b)] for a, b in rows], ys, ["a", "b"])
+        self.assertAlmostEqual(fit.coef[1], 0.5, places=6)
+        self.assertAlmostEqual(fit.coef[2], -2.0, places=6)
+
+    def test_collinear_columns(self):
+        rows = [[float(i), float(2 * i)] for i in range(6)]
+        with self.assertRaises(SingularMatrix):
+            ols(rows, [float(i) for i in range(6)], ["a", "b"])
+
+    def test_too_few_rows(self):
+        with self.assertRaises(ValueError):
+            ols([[1.0], [2.0]], [1.0, 2.0], ["x"])
+
+    def test_inverse(self):
+        inv = inverse([[4.0, 7.0], [2.0, 6.0]])
+        self.assertAlmostEqual(inv[0][0], 0.6)
+        self.assertAlmostEqual(inv[1][0], -0.2)
 
 
 if __name__ == "__main__":

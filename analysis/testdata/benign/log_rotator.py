@@ -14,6 +14,8 @@ The live file is recreated empty with the same mode, or copied and truncated
 
 from __future__ import annotations
 
+import unittest
+import tempfile
 import argparse
 import gzip
 import logging
@@ -171,6 +173,44 @@ def main(argv: list[str] | None = None) -> int:
     n = Rotator(args.dir, policy).run(args.pattern)
     log.info("%d file(s) rotated", n)
     return 0
+
+
+class RotationTests(unittest.TestCase):
+    """python3 -m unittest log_rotator"""
+
+    def setUp(self) -> None:
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.dir = Path(self.tmp.name)
+
+    def rotator(self, **kw) -> Rotator:
+        pol = dict(max_size=10, max_age=None, keep=3, copytruncate=False, compress=True, dry_run=False)
+        pol.update(kw)
+        return Rotator(self.dir, Policy(**pol))
+
+    def test_parsers(self):
+        self.assertEqual(parse_size("10M"), 10 << 20)
+        self.assertEqual(parse_age("2h"), 7200)
+        with self.assertRaises(argparse.ArgumentTypeError):
+            parse_size("ten")
+
+    def test_rotation_shifts_and_compresses(self):
+        live = self.dir / "app.log"
+        for round_ in range(3):
+            live.write_text(f"round {round_} " * 5)
+            self.assertEqual(self.rotator().run("*.log"), 1)
+        names = sorted(p.name for p in self.dir.iterdir())
+        self.assertEqual(names, ["app.log", "app.log.1", "app.log.2.gz", "app.log.3.gz"])
+        self.assertEqual(live.stat().st_size, 0)
+
+    def test_dry_run_changes_nothing(self):
+        (self.dir / "app.log").write_text("x" * 100)
+        self.rotator(dry_run=True).run("*.log")
+        self.assertEqual([p.name for p in self.dir.iterdir()], ["app.log"])
+
+    def test_small_file_is_not_due(self):
+        (self.dir / "app.log").write_text("x")
+        self.assertEqual(self.rotator().run("*.log"), 0)
 
 
 if __name__ == "__main__":

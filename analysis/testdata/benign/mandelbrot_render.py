@@ -12,6 +12,7 @@ written with zlib and struct (no imaging library needed).
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import math
 import multiprocessing as mp
@@ -156,6 +157,46 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{width}x{height}, {args.iterations} iterations, {args.workers} worker(s): "
           f"{elapsed:.2f}s -> {args.out}")
     return 0
+
+
+class RenderTests(unittest.TestCase):
+    """python3 -m unittest mandelbrot_render"""
+
+    def view(self, **kw) -> View:
+        base = dict(width=32, height=16, center=complex(-0.6, 0), scale=0.1, iterations=50,
+                    julia=None, palette="grey")
+        base.update(kw)
+        return View(**base)
+
+    def test_inside_points_are_black(self):
+        self.assertEqual(smooth_count(0j, 0j, 100), -1.0)
+        self.assertEqual(colour(-1.0, 100, PALETTES["fire"]), (0, 0, 0))
+
+    def test_outside_points_escape_quickly(self):
+        self.assertGreater(smooth_count(complex(2, 2), 0j, 100), 0)
+
+    def test_buffer_size(self):
+        v = self.view()
+        self.assertEqual(len(render(v, workers=1)), v.width * v.height * 3)
+
+    def test_center_pixel_maps_to_center(self):
+        v = self.view()
+        self.assertEqual(v.point(v.width // 2, v.height // 2), v.center)
+
+    def test_png_signature_and_chunks(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "x.png"
+            write_png(out, 2, 1, b"\xff\x00\x00\x00\xff\x00")
+            data = out.read_bytes()
+        self.assertTrue(data.startswith(b"\x89PNG\r\n\x1a\n"))
+        self.assertIn(b"IHDR", data)
+        self.assertTrue(data.endswith(b"IEND\xaeB`\x82"))
+
+    def test_size_parser(self):
+        self.assertEqual(parse_size("640x480"), (640, 480))
+        with self.assertRaises(argparse.ArgumentTypeError):
+            parse_size("10x10")
 
 
 if __name__ == "__main__":

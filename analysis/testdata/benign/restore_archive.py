@@ -13,6 +13,9 @@ files we use the ``data`` extraction filter (Python 3.12+, back-ported to
 
 from __future__ import annotations
 
+import unittest
+import tempfile
+import io
 import argparse
 import hashlib
 import json
@@ -147,6 +150,55 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("verification passed")
     return 0
+
+
+class SafetyTests(unittest.TestCase):
+    """python3 -m unittest restore_archive"""
+
+    def setUp(self) -> None:
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.dir = Path(self.tmp.name)
+        self.target = self.dir / "out"
+        self.target.mkdir()
+
+    def test_plain_names_are_accepted(self):
+        self.assertEqual(safe_member_path(self.target, "a/b.txt"), (self.target / "a/b.txt").resolve())
+
+    def test_parent_references_are_refused(self):
+        for name in ("../x", "a/../../x", "/srv/outside/x"):
+            with self.subTest(name=name), self.assertRaises(UnsafeArchive):
+                safe_member_path(self.target, name)
+
+    def test_zip_round_trip_drops_setuid_bits(self):
+        archive = self.dir / "good.zip"
+        with zipfile.ZipFile(archive, "w") as zf:
+            info = zipfile.ZipInfo("bin/tool")
+            info.external_attr = (0o104755 << 16)
+            zf.writestr(info, "#!/bin/true\n")
+        self.assertEqual(restore_zip(archive, self.target), 1)
+        mode = (self.target / "bin/tool").stat().st_mode & 0o7777
+        self.assertEqual(mode, 0o755)
+
+    def test_tar_round_trip(self):
+        archive = self.dir / "good.tar.gz"
+        with tarfile.open(archive, "w:gz") as tar:
+            data = b"hello"
+            info = tarfile.TarInfo("docs/readme.txt")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        self.assertEqual(restore_tar(archive, self.target), 1)
+        self.assertEqual((self.target / "docs/readme.txt").read_bytes(), b"hello")
+
+    def test_tar_symlink_is_refused(self):
+        archive = self.dir / "link.tar"
+        with tarfile.open(archive, "w") as tar:
+            info = tarfile.TarInfo("link")
+            info.type = tarfile.SYMTYPE
+            info.linkname = "/etc/passwd"
+            tar.addfile(info)
+        with self.assertRaises(UnsafeArchive):
+            restore_tar(archive, self.target)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ branches on the shared remote stays a human decision.
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import datetime as dt
 import json
@@ -147,6 +148,52 @@ def main(argv: list[str] | None = None) -> int:
         for c in cmds:
             print(c)
     return 0
+
+
+class DeletionTests(unittest.TestCase):
+    """python3 -m unittest stale_branches"""
+
+    def branch(self, name: str, age: int, merged: bool) -> Branch:
+        return Branch(name, "2024-01-01", "Ann", "ann@example.org", age, 0, 3, merged, "subject")
+
+    def test_only_old_merged_branches(self):
+        branches = [self.branch("feature/a", 100, True), self.branch("feature/b", 5, True),
+                    self.branch("feature/c", 100, False)]
+        self.assertEqual(deletion_commands(branches, "origin", 30),
+                         ["git push origin --delete feature/a"])
+
+    def test_protected_and_release_branches_are_kept(self):
+        branches = [self.branch("develop", 400, True), self.branch("release/1.2", 400, True)]
+        self.assertEqual(deletion_commands(branches, "origin", 30), [])
+
+    def test_names_are_quoted(self):
+        cmds = deletion_commands([self.branch("odd name", 99, True)], "origin", 30)
+        self.assertEqual(cmds, ["git push origin --delete 'odd name'"])
+
+    def test_render_counts_stale(self):
+        text = render([self.branch("x", 90, False), self.branch("y", 1, False)], 60, "main")
+        self.assertTrue(text.startswith("2 branches, 1 idle for 60+ days"))
+        self.assertIn("stale branches by author:", text)
+
+    def test_render_marks_merged_before_stale(self):
+        text = render([self.branch("done", 200, True)], 60, "main")
+        self.assertTrue(text.splitlines()[3].endswith("merged"))
+
+    def test_authors_sorted_by_count(self):
+        a = [self.branch(f"a{i}", 100, False) for i in range(3)]
+        b = [Branch("b", "2024-01-01", "Bo", "bo@example.org", 100, 0, 0, False, "s")]
+        lines = render(a + b, 30, "main").splitlines()
+        i = lines.index("stale branches by author:")
+        self.assertEqual(lines[i + 1].split(), ["3", "Ann"])
+        self.assertEqual(lines[i + 2].split(), ["1", "Bo"])
+
+    def test_protected_set_is_lower_case_names(self):
+        self.assertTrue(all(name == name.lower() for name in PROTECTED))
+        self.assertIn("main", PROTECTED)
+
+    def test_no_branches(self):
+        self.assertEqual(deletion_commands([], "origin", 1), [])
+        self.assertTrue(render([], 30, "main").startswith("0 branches"))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ a system-call filter...) and the generator explains each one with --explain.
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import re
 import shlex
@@ -159,6 +160,42 @@ def main(argv: list[str] | None = None) -> int:
     unit_file.write_text(unit.render(), encoding="utf-8")
     print(install_instructions(unit_file, unit.name))
     return 0
+
+
+class UnitTests(unittest.TestCase):
+    """python3 -m unittest systemd_unit_generator"""
+
+    def unit(self, **kw) -> Unit:
+        base = dict(name="shop-api", description="shop", user="shop",
+                    exec_start=["/srv/shop/venv/bin/gunicorn", "app:wsgi"], working_dir="/srv/shop",
+                    read_write=["/var/lib/shop-api"])
+        base.update(kw)
+        return Unit(**base)
+
+    def test_valid_unit(self):
+        self.assertEqual(validate(self.unit()), [])
+
+    def test_root_is_refused(self):
+        self.assertIn("user: the service must not run as root", validate(self.unit(user="root")))
+
+    def test_relative_program_is_refused(self):
+        self.assertTrue(validate(self.unit(exec_start=["gunicorn"])))
+
+    def test_broad_write_path_is_refused(self):
+        self.assertTrue(validate(self.unit(read_write=["/etc"])))
+
+    def test_bad_memory_size(self):
+        self.assertIn("memory: a size like 512M or 2G", validate(self.unit(memory_max="lots")))
+
+    def test_render_quotes_arguments(self):
+        text = self.unit(exec_start=["/usr/bin/app", "--title", "two words"]).render()
+        self.assertIn("ExecStart=/usr/bin/app --title 'two words'", text)
+
+    def test_every_hardening_option_is_rendered(self):
+        text = self.unit().render()
+        for key in HARDENING:
+            self.assertIn(f"\n{key}=", text)
+        self.assertTrue(text.rstrip().endswith("WantedBy=multi-user.target"))
 
 
 if __name__ == "__main__":

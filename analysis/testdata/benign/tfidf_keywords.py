@@ -12,6 +12,8 @@ light suffix-stripping stemmer.  The index is stored as JSON.
 
 from __future__ import annotations
 
+import unittest
+import tempfile
 import argparse
 import json
 import math
@@ -161,6 +163,44 @@ def main(argv: list[str] | None = None) -> int:
     for doc, score in hits:
         print(f"{score:.3f}  {doc}")
     return 0
+
+
+class IndexTests(unittest.TestCase):
+    """python3 -m unittest tfidf_keywords"""
+
+    def build_from(self, docs: dict[str, str]) -> Index:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, text in docs.items():
+                Path(tmp, name).write_text(text, encoding="utf-8")
+            return build(Path(tmp), ["*.txt"], use_bigrams=False)
+
+    def test_stemming(self):
+        self.assertEqual(stem("running"), "runn")
+        self.assertEqual(stem("policies"), "policy")
+        self.assertEqual(stem("cat"), "cat")
+
+    def test_stop_words_are_dropped(self):
+        self.assertEqual(tokens("The sandbox and the kernel"), ["sandbox", "kernel"])
+
+    def test_search_ranks_the_relevant_document_first(self):
+        idx = self.build_from({
+            "a.txt": "seccomp filters system calls in the sandbox",
+            "b.txt": "the recipe needs flour sugar and butter",
+            "c.txt": "landlock restricts file access for the sandbox",
+        })
+        hits = idx.search("seccomp system calls", 3)
+        self.assertEqual(hits[0][0], "a.txt")
+        self.assertNotIn("b.txt", [h[0] for h in hits])
+
+    def test_round_trip(self):
+        idx = self.build_from({"a.txt": "alpha beta gamma", "b.txt": "beta delta"})
+        again = Index.from_json(idx.to_json())
+        self.assertEqual(again.df, idx.df)
+        self.assertEqual(again.keywords(0, 2), idx.keywords(0, 2))
+
+    def test_unknown_query(self):
+        idx = self.build_from({"a.txt": "alpha beta"})
+        self.assertEqual(idx.search("zebra", 3), [])
 
 
 if __name__ == "__main__":
