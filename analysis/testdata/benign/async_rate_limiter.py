@@ -11,6 +11,7 @@ limit.
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import asyncio
 import hashlib
@@ -184,6 +185,39 @@ def main(argv: list[str] | None = None) -> int:
     for r in failed[:20]:
         log.warning("failed %s: %s", r.url, r.error or r.status)
     return 1 if failed else 0
+
+
+class BucketTests(unittest.IsolatedAsyncioTestCase):
+    """python3 -m unittest async_rate_limiter"""
+
+    async def test_burst_is_immediate(self):
+        bucket = TokenBucket(rate=1, burst=5)
+        started = time.monotonic()
+        for _ in range(5):
+            await bucket.acquire()
+        self.assertLess(time.monotonic() - started, 0.1)
+
+    async def test_rate_after_burst(self):
+        bucket = TokenBucket(rate=50, burst=1)
+        await bucket.acquire()
+        started = time.monotonic()
+        await bucket.acquire()
+        self.assertGreaterEqual(time.monotonic() - started, 0.015)
+
+    def test_slow_down_has_a_floor(self):
+        bucket = TokenBucket(rate=0.3, burst=1)
+        bucket.slow_down()
+        self.assertEqual(bucket.rate, 0.2)
+
+    def test_bad_parameters(self):
+        with self.assertRaises(ValueError):
+            TokenBucket(0, 1)
+
+    def test_cache_path_is_stable_and_sharded(self):
+        f = Fetcher(Path("out"), 1, 1, 1, 0)
+        p1 = f.cache_path("https://api.partner.example.com/a")
+        self.assertEqual(p1, f.cache_path("https://api.partner.example.com/a"))
+        self.assertEqual(p1.parent.name, p1.stem[:2])
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import unittest
+import tempfile
 import argparse
 import json
 import re
@@ -158,6 +160,47 @@ def main(argv: list[str] | None = None) -> int:
         if not required:
             print("  none (no changed file has an owner)")
     return 1 if errors else 0
+
+
+class GlobTests(unittest.TestCase):
+    """python3 -m unittest codeowners_check"""
+
+    def matches(self, pattern: str, path: str) -> bool:
+        return bool(glob_to_regex(pattern).match(path))
+
+    def test_unanchored_name_matches_anywhere(self):
+        self.assertTrue(self.matches("*.go", "sandbox/seccomp/filter.go"))
+        self.assertFalse(self.matches("*.go", "docs/go.md"))
+
+    def test_anchored_directory(self):
+        self.assertTrue(self.matches("/sandbox/", "sandbox/rootfs_linux.go"))
+        self.assertFalse(self.matches("/sandbox/", "tests/sandbox/x.go"))
+
+    def test_double_star(self):
+        self.assertTrue(self.matches("docs/**/*.md", "docs/a/b/c.md"))
+        self.assertTrue(self.matches("docs/**/*.md", "docs/c.md"))
+
+    def test_last_rule_wins(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp, "CODEOWNERS")
+            path.write_text("* @org/everyone\n/sandbox/ @org/kernel\n# comment\n", encoding="utf-8")
+            rules, errors = parse(path)
+        self.assertEqual(errors, [])
+        self.assertEqual(owner_rule(rules, "sandbox/x.go").owners, ["@org/kernel"])
+        self.assertEqual(owner_rule(rules, "README.md").owners, ["@org/everyone"])
+
+    def test_invalid_owner_and_negation(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp, "CODEOWNERS")
+            path.write_text("*.py not-an-owner\n!vendor/ @org/x\n", encoding="utf-8")
+            _rules, errors = parse(path)
+        self.assertEqual(len(errors), 2)
+
+    def test_known_owners(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            teams = Path(tmp, "teams.json")
+            teams.write_text(json.dumps({"org": "org", "teams": ["kernel"], "users": ["ann"]}))
+            self.assertEqual(known_owners(teams), {"@org/kernel", "@ann"})
 
 
 if __name__ == "__main__":

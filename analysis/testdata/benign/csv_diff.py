@@ -13,6 +13,8 @@ nightly sync touched before it is loaded anywhere.
 
 from __future__ import annotations
 
+import unittest
+import tempfile
 import argparse
 import csv
 import json
@@ -179,6 +181,42 @@ def main(argv: list[str] | None = None) -> int:
         for line in render_text(d, args.key, args.limit):
             print(line)
     return 1 if args.fail_on_change and not d.empty() else 0
+
+
+class DiffTests(unittest.TestCase):
+    """python3 -m unittest csv_diff"""
+
+    def files(self, old: str, new: str) -> tuple[Path, Path]:
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        a, b = Path(tmp.name, "old.csv"), Path(tmp.name, "new.csv")
+        a.write_text(old, encoding="utf-8")
+        b.write_text(new, encoding="utf-8")
+        return a, b
+
+    def test_added_removed_changed(self):
+        a, b = self.files("id,name,qty\n1,ant,3\n2,bee,4\n", "id,name,qty\n1,ant,5\n3,cat,1\n")
+        d = diff(a, b, ["id"], set(), None, False)
+        self.assertEqual([r["id"] for r in d.added], ["3"])
+        self.assertEqual([r["id"] for r in d.removed], ["2"])
+        self.assertEqual([(c.key, c.column, c.old, c.new) for c in d.changed], [(("1",), "qty", "3", "5")])
+
+    def test_tolerance_and_casefold(self):
+        a, b = self.files("id,v,s\n1,1.000,Ant\n", "id,v,s\n1,1.004,ANT\n")
+        self.assertTrue(diff(a, b, ["id"], set(), 0.01, True).empty())
+        self.assertFalse(diff(a, b, ["id"], set(), None, False).empty())
+
+    def test_ignored_and_new_columns(self):
+        a, b = self.files("id,ts\n1,a\n", "id,ts,extra\n1,b,x\n")
+        d = diff(a, b, ["id"], {"ts"}, None, False)
+        self.assertEqual(d.changed, [])
+        self.assertEqual(d.columns_added, ["extra"])
+
+    def test_semicolon_dialect_and_duplicates(self):
+        a, b = self.files("id;n\n1;x\n1;y\n", "id;n\n1;y\n")
+        d = diff(a, b, ["id"], set(), None, False)
+        self.assertEqual(d.duplicates, {"old": [("1",)]})
+        self.assertTrue(d.empty())
 
 
 if __name__ == "__main__":

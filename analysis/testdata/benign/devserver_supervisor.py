@@ -14,6 +14,8 @@ only after checking that the process is still the command we started
 
 from __future__ import annotations
 
+from unittest import mock
+import unittest
 import argparse
 import errno
 import os
@@ -181,6 +183,38 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(status(svc))
     return 0
+
+
+class SupervisorTests(unittest.TestCase):
+    """python3 -m unittest devserver_supervisor (no process is started)"""
+
+    def test_services_bind_localhost(self):
+        for svc in SERVICES.values():
+            joined = " ".join(svc.argv)
+            if svc.port:
+                self.assertIn("127.0.0.1", joined, svc.name)
+
+    def test_pid_file_location(self):
+        self.assertEqual(pid_file("web"), RUN_DIR / "web.pid")
+
+    def test_recycled_pid_is_not_ours(self):
+        svc = SERVICES["web"]
+        with mock.patch(f"{__name__}.alive", return_value=True), \
+                mock.patch(f"{__name__}.cmdline", return_value=["/usr/bin/python3", "-m", "other"]):
+            self.assertFalse(is_ours(svc, 4242))
+
+    def test_matching_cmdline_is_ours(self):
+        svc = SERVICES["worker"]
+        with mock.patch(f"{__name__}.alive", return_value=True), \
+                mock.patch(f"{__name__}.cmdline", return_value=list(svc.argv)):
+            self.assertTrue(is_ours(svc, 4242))
+
+    def test_pid_one_is_never_ours(self):
+        self.assertFalse(is_ours(SERVICES["web"], 1))
+
+    def test_unknown_service_name(self):
+        with self.assertRaises(SystemExit):
+            pick(["nope"])
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ scanned tree -- never deleted outright.
 
 from __future__ import annotations
 
+import unittest
+import tempfile
 import argparse
 import hashlib
 import json
@@ -193,6 +195,32 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"warning: {dup.path}: {exc}", file=sys.stderr)
     print(f"{changed} file(s) {'linked' if args.action == 'link' else 'moved to ' + QUARANTINE}")
     return 0
+
+
+class FinderTests(unittest.TestCase):
+    """python3 -m unittest duplicate_finder"""
+
+    def test_groups_only_identical_content(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            (root / "a.txt").write_text("same")
+            (root / "b.txt").write_text("same")
+            (root / "c.txt").write_text("diff")
+            groups = find_duplicates(root, 1, hidden=False, workers=2)
+        self.assertEqual(len(groups), 1)
+        self.assertEqual(sorted(i.path.name for i in groups[0]), ["a.txt", "b.txt"])
+
+    def test_parse_size(self):
+        self.assertEqual(parse_size("100k"), 102400)
+        self.assertEqual(parse_size("2M"), 2 << 20)
+        self.assertEqual(parse_size("17"), 17)
+
+    def test_keeper_choice(self):
+        a = FileInfo(Path("/x/a"), 1, 10.0, (1, 1))
+        b = FileInfo(Path("/x/y/b"), 1, 20.0, (1, 2))
+        self.assertIs(choose_keeper([a, b], "newest"), b)
+        self.assertIs(choose_keeper([a, b], "oldest"), a)
+        self.assertIs(choose_keeper([a, b], "shortest"), a)
 
 
 if __name__ == "__main__":

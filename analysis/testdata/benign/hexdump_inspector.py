@@ -13,6 +13,7 @@ Nothing is executed or unpacked -- the tool only reads bytes and prints.
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import math
 import string
@@ -184,6 +185,33 @@ def main(argv: list[str] | None = None) -> int:
         for line in hexdump(window, args.offset):
             print(line)
     return 0
+
+
+class InspectorTests(unittest.TestCase):
+    """python3 -m unittest hexdump_inspector"""
+
+    def test_detect(self):
+        self.assertEqual(detect(b"\x89PNG\r\n\x1a\nrest"), "PNG image")
+        self.assertEqual(detect(b"hello world\n"), "text")
+        self.assertEqual(detect(b"\x00\x01\x02\xfe"), "unknown binary")
+
+    def test_hexdump_line(self):
+        line = next(hexdump(b"ABC\x00", base=0x10))
+        self.assertTrue(line.startswith("00000010  41 42 43 00"))
+        self.assertTrue(line.endswith("|ABC.|"))
+
+    def test_strings(self):
+        found = list(strings_in(b"\x00\x00hello\x00hi\x00world!\x00", 5))
+        self.assertEqual(found, [(2, "hello"), (11, "world!")])
+
+    def test_entropy_bounds(self):
+        self.assertEqual(entropy(b"aaaa"), 0.0)
+        self.assertAlmostEqual(entropy(bytes(range(256))), 8.0)
+
+    def test_gzip_header(self):
+        import gzip
+        data = gzip.compress(b"x", mtime=0)
+        self.assertEqual(list(gzip_structure(data))[0], "  method 8, flags 0x00, mtime 0")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ shared safely.
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import json
 import random
@@ -187,6 +188,42 @@ def main(argv: list[str] | None = None) -> int:
     if produced < args.sentences:
         print(f"(only {produced} sentences of {args.min_words}+ words found)", file=sys.stderr)
     return 0
+
+
+class ModelTests(unittest.TestCase):
+    """python3 -m unittest markov_text"""
+
+    CORPUS = "The cat sat. The cat ran. A dog sat on the mat. The dog ran home."
+
+    def model(self, order: int = 1) -> Model:
+        m = Model(order)
+        m.train(sentences(self.CORPUS))
+        return m
+
+    def test_sentence_split(self):
+        self.assertEqual(len(list(sentences(self.CORPUS))), 4)
+
+    def test_generated_words_come_from_the_corpus(self):
+        m = self.model()
+        vocab = set(re.findall(r"[a-z]+", self.CORPUS.lower()))
+        for seed in range(5):
+            words = re.findall(r"[a-z]+", m.sentence(random.Random(seed)).lower())
+            self.assertTrue(set(words) <= vocab, words)
+
+    def test_json_round_trip(self):
+        m = self.model(2)
+        again = Model.from_json(json.loads(json.dumps(m.to_json())))
+        self.assertEqual(again.stats(), m.stats())
+
+    def test_inconsistent_model_file(self):
+        data = self.model(2).to_json()
+        data["order"] = 3
+        with self.assertRaises(ValueError):
+            Model.from_json(data)
+
+    def test_detokenize(self):
+        self.assertEqual(detokenize(["hello", ",", "world", "!"]), "Hello, world!")
+        self.assertEqual(detokenize(["no", "stop"]), "No stop.")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ writes a pid file, redirects stdio to a log file, and then polls
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import errno
 import json
@@ -188,6 +189,28 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         remove_pidfile()
     return 0
+
+
+class JobValidationTests(unittest.TestCase):
+    """python3 -m unittest queue_worker_daemon (no daemon is started)"""
+
+    def test_valid_job(self):
+        self.assertEqual(validate({"images": ["a.jpg", "b.png"], "size": 128}), [])
+
+    def test_missing_images(self):
+        self.assertTrue(validate({"size": 128}))
+
+    def test_size_bounds(self):
+        self.assertTrue(validate({"images": ["a.jpg"], "size": 8}))
+        self.assertTrue(validate({"images": ["a.jpg"], "size": "big"}))
+
+    def test_paths_must_stay_in_the_spool(self):
+        for name in ("../a.jpg", "sub/a.jpg", ".hidden.jpg"):
+            with self.subTest(name=name):
+                self.assertTrue(validate({"images": [name]}))
+
+    def test_pid_alive_for_ourselves(self):
+        self.assertTrue(pid_alive(os.getpid()))
 
 
 if __name__ == "__main__":

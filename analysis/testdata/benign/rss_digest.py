@@ -13,6 +13,7 @@ documents capped in size.
 
 from __future__ import annotations
 
+import unittest
 import argparse
 import datetime as dt
 import email.utils
@@ -185,6 +186,38 @@ def main(argv: list[str] | None = None) -> int:
         state["last_run"] = now.isoformat()
         save_state(state)
     return 1 if failures == len(FEEDS) else 0
+
+
+RSS_SAMPLE = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>First &amp; best</title><link>https://example.org/1</link>
+<pubDate>Mon, 06 May 2024 10:00:00 +0000</pubDate><description>&lt;p&gt;Hello &lt;b&gt;world&lt;/b&gt;&lt;/p&gt;</description></item>
+<item><title>Second</title><link>javascript:alert(1)</link></item>
+</channel></rss>"""
+
+
+class FeedTests(unittest.TestCase):
+    """python3 -m unittest rss_digest"""
+
+    def test_rss_items(self):
+        items = parse_feed("demo", RSS_SAMPLE)
+        self.assertEqual([i.title for i in items], ["First & best", "Second"])
+        self.assertEqual(items[0].summary, "Hello world")
+        self.assertEqual(items[0].published.year, 2024)
+
+    def test_unsafe_links_are_dropped(self):
+        items = parse_feed("demo", RSS_SAMPLE)
+        text = render({"demo": items}, dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc))
+        self.assertIn("[First & best](https://example.org/1)", text)
+        self.assertNotIn("javascript:", text)
+
+    def test_dates(self):
+        self.assertIsNotNone(parse_date("2024-05-06T10:00:00Z"))
+        self.assertIsNone(parse_date("yesterday"))
+
+    def test_strip_tags_truncates_on_a_word(self):
+        out = strip_tags("<p>" + "word " * 100 + "</p>", limit=20)
+        self.assertTrue(out.endswith("…"))
+        self.assertLessEqual(len(out), 20)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ that match the artefact patterns below, and it shows what it will do first.
 
 from __future__ import annotations
 
+import unittest
+import tempfile
 import argparse
 import fnmatch
 import os
@@ -190,6 +192,37 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         print(f"removed {removed} item(s)")
     return 1 if errors else 0
+
+
+class CleanerTests(unittest.TestCase):
+    """python3 -m unittest workspace_cleaner"""
+
+    def setUp(self) -> None:
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.root = Path(self.tmp.name)
+        (self.root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+
+    def test_refuses_a_directory_without_marker(self):
+        (self.root / "pyproject.toml").unlink()
+        with self.assertRaises(UnsafeWorkspace):
+            check_workspace(self.root)
+
+    def test_plan_and_execute(self):
+        (self.root / "build" / "lib").mkdir(parents=True)
+        (self.root / "src" / "pkg" / "build").mkdir(parents=True)
+        (self.root / "src" / "pkg" / "mod.pyc").write_bytes(b"\0")
+        (self.root / "src" / "pkg" / "__pycache__").mkdir()
+        plan = make_plan(self.root, caches=True)
+        rels = sorted(str(p.relative_to(self.root)) for p in plan.dirs + plan.files)
+        self.assertEqual(rels, ["build", "src/pkg/__pycache__", "src/pkg/mod.pyc"])
+        removed, errors = execute(self.root, plan)
+        self.assertEqual((removed, errors), (3, []))
+        self.assertTrue((self.root / "src" / "pkg" / "build").is_dir())
+
+    def test_git_directory_is_never_entered(self):
+        (self.root / ".git" / "build").mkdir(parents=True)
+        self.assertFalse(make_plan(self.root, caches=True))
 
 
 if __name__ == "__main__":
