@@ -192,6 +192,27 @@ func (a *analyzer) walk(stack []frame) error {
 				stack = append(stack, frame{n: c, sc: sc, loop: f.loop, infinite: f.infinite})
 			}
 			pushChildren = false
+		case "list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression":
+			// The body comes first in the source but runs inside the
+			// loops: bind the loop targets before walking it.
+			sc := newScope(f.sc)
+			for c := t.nodes[n].first; c != none; c = t.nodes[c].next {
+				if t.kind(c) == "for_in_clause" {
+					a.bindTarget(t.child(c, "left"), elemOf(a.eval(t.child(c, "right"), sc, 0)), sc)
+				}
+			}
+			f.sc, f.loop = sc, true
+		case "lambda":
+			// map(lambda p: os.kill(int(p), 9), pids): the parameter is
+			// each element, called in a loop.
+			sc := newScope(f.sc)
+			elem, each := a.lambdaElem(n, f.sc)
+			for _, c := range t.namedChildren(t.child(n, "parameters")) {
+				if t.kind(c) == "identifier" {
+					sc.vars[a.ident(c)] = elem
+				}
+			}
+			f.sc, f.loop = sc, f.loop || each
 		case "for_statement", "for_in_clause":
 			a.bindTarget(t.child(n, "left"), elemOf(a.eval(t.child(n, "right"), f.sc, 0)), f.sc)
 			f.loop = true

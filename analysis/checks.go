@@ -649,5 +649,14 @@ func isSystemPath(p string) bool {
 	case "", "~", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/boot", "/var", "/home", "/root", "/opt", "/srv", "/dev", "/sys", "/proc", "C:", `C:\`, `C:\Windows`, "/*", "~/", "$HOME":
 		return true
 	}
+	if rest, ok := strings.CutPrefix(p, "~/"); ok && homeData[rest] {
+		return true
+	}
 	return strings.HasPrefix(p, "/etc/") || strings.HasPrefix(p, "/boot/") || strings.HasPrefix(p, "/usr/") || strings.HasPrefix(p, "/bin/")
 }
+
+// homeData are the directories of the home directory that hold a user's
+// data and keys.
+var homeData = map[string]bool{"Documents": true, "Desktop": true, "Pictures": true, "Downloads": true, "Music": true,
+	"Videos": true, "Projects": true, "src": true, ".ssh": true, ".gnupg": true, ".config": true, ".local": true,
+	".local/share": true, ".mozilla": true, ".aws": true, ".kube": true}

@@ -101,7 +101,13 @@ func (a *analyzer) eval(n int32, sc *scope, d int) value {
 		return v
 	case "list_comprehension", "generator_expression", "set_comprehension":
 		body := t.child(n, "body")
-		e := a.eval(body, sc, d+1)
+		inner := newScope(sc)
+		for c := t.nodes[n].first; c != none; c = t.nodes[c].next {
+			if t.kind(c) == "for_in_clause" {
+				a.bindTarget(t.child(c, "left"), elemOf(a.eval(t.child(c, "right"), inner, d+1)), inner)
+			}
+		}
+		e := a.eval(body, inner, d+1)
 		v := e.taint()
 		v.obf = e.obf
 		return v
@@ -187,6 +193,12 @@ func (a *analyzer) binop(n int32, sc *scope, d int) value {
 		}
 		if l.isNum && r.isNum {
 			return value{isNum: true, num: l.num + r.num}
+		}
+	case "/":
+		// Path("~") / "Documents"
+		if l.isStr && r.isStr && len(l.str)+len(r.str) < 4096 {
+			taint.isStr, taint.str, taint.hostPath = true, path.Join(l.str, r.str), 0
+			return taint
 		}
 	case "|":
 		if l.isNum && r.isNum {

@@ -326,6 +326,21 @@ func (a *analyzer) checkFlow(n int32, q, method string, cv value, pos []int32, k
 		}
 	case method == "replace" && obj.code:
 		a.reportAt(high, "CDN102", n, "code.replace", "replaces a code object's bytecode, constants or names: building code no reader saw")
+	case method == "get" && obj.ns:
+		// os.__dict__.get("system") is os.__dict__["system"].
+		owner := obj.qual
+		if owner == "" {
+			owner = "globals()"
+		}
+		k := arg(0, "")
+		if k.isStr && moduleNames[k.str] {
+			break
+		}
+		fi := a.finding("CDN105", n, fmt.Sprintf("lookup in the %s namespace with .get", owner), owner)
+		if !k.isStr || owner == "builtins" || dangerousName[k.str] || k.str == "__builtins__" {
+			fi.Severity = high
+		}
+		a.emit(fi)
 	case method == "update" && obj.isDict:
 		for k, v := range a.kwValues(n, f.sc, 0) {
 			obj.dict[k] = v

@@ -449,6 +449,11 @@ func (a *analyzer) methodValue(obj value, m string, pos []int32, kw map[string]i
 			out.dict[k] = v
 		}
 		return out, true
+	case obj.ns && m == "get":
+		if k := arg(0); k.isStr {
+			return a.index(obj, k, sc), true
+		}
+		return value{dynamic: true, qual: "<dynamic>"}, true
 	case obj.code && m == "replace":
 		return value{code: true}, true
 	case obj.isStr && m == "split" && len(pos) == 0 && len(obj.str) < 4096:
@@ -555,4 +560,29 @@ func (a *analyzer) evalFString(n int32, sc *scope, d int) value {
 		v.hostPath = pathClass(firstInterp)
 	}
 	return v
+}
+
+// lambdaElem: for a lambda handed to map, filter or sorted, the element
+// of the iterable it is called on, and true.
+func (a *analyzer) lambdaElem(n int32, sc *scope) (value, bool) {
+	t := a.t
+	args := t.nodes[n].parent
+	if t.kind(args) == "keyword_argument" {
+		args = t.nodes[args].parent
+	}
+	call := t.nodes[args].parent
+	if t.kind(args) != "argument_list" || t.kind(call) != "call" {
+		return value{}, false
+	}
+	switch canonical(a.eval(t.child(call, "function"), sc, 1).qual) {
+	case "builtins.map", "builtins.filter", "builtins.sorted", "builtins.min", "builtins.max", "itertools.starmap":
+	default:
+		return value{}, false
+	}
+	for _, c := range t.namedChildren(args) {
+		if c != n && t.kind(c) != "keyword_argument" {
+			return elemOf(a.eval(c, sc, 1)), true
+		}
+	}
+	return value{}, true
 }

@@ -1,4 +1,4 @@
-# expect: CDN107:high
+# expect: CDN107:high CDN105:high
 import sys
 
 try:

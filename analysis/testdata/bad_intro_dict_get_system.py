@@ -1,0 +1,4 @@
+# expect: CDN201:high CDN105:high
+import os
+fn = os.__dict__.get("system")
+fn("id")
