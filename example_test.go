@@ -8,7 +8,7 @@ import (
 	"github.com/cordonsec/cordon"
 )
 
-// A script runs under the strict default policy; the result says how it
+// A script runs under the built-in default policy; the result says how it
 // ended and which layers were in force.
 func ExampleExecutor_Run() {
 	ex, err := cordon.NewExecutor(cordon.Options{})

@@ -116,7 +116,9 @@ func Analyze(ctx context.Context, file string, src []byte, opts Options) (*Repor
 	rep := &Report{File: file, Findings: []Finding{}}
 	if int64(len(src)) > opts.MaxBytes {
 		rep.Truncated = true
-		rep.add(metaFinding("CDN001", fmt.Sprintf("file is %d bytes, over the analysis bound of %d: not analysed", len(src), opts.MaxBytes)))
+		// Callers read at most MaxBytes+1 bytes: len(src) is not the
+		// file's size, only proof that it is larger than the bound.
+		rep.add(metaFinding("CDN001", fmt.Sprintf("file is larger than the analysis bound of %s: not analysed", policy.Size(opts.MaxBytes))))
 		rep.finish(opts)
 		return rep, nil
 	}

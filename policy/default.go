@@ -2,7 +2,7 @@ package policy
 
 import "time"
 
-// Default returns the strict built-in policy: no network, nothing but the
+// Default returns the built-in default policy (builtin:default): no network, nothing but the
 // work dir writable, nothing from the host but the interpreter's runtime,
 // modest limits, analysis blocking high-severity findings, audit on.
 // Each call returns a fresh copy the caller may change.

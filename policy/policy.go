@@ -1,7 +1,7 @@
 // Package policy owns Cordon's policy: the model of one YAML file that says
 // what a script may use (limits, filesystem, network, environment, analysis,
-// audit, runtime and which isolation layers may degrade), the strict built-in
-// default, loading with file:line:column in every error, merging through
+// audit, runtime and which isolation layers may degrade), the built-in
+// default (builtin:default; builtin:strict is a stricter profile), loading with file:line:column in every error, merging through
 // `extends`, validation, the JSON Schema, and the matchers (paths, domains,
 // ports, addresses) that later layers use to decide.
 //

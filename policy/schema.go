@@ -95,7 +95,7 @@ var descriptions = map[string]string{
 func Schema() []byte {
 	s := schemaFor(reflect.TypeFor[Policy](), "")
 	s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-	s["$id"] = "https://cordonsec.github.io/cordon/policy.schema.json"
+	s["$id"] = "https://cordonsec.github.io/cordon/cordon-policy.schema.json"
 	s["title"] = "Cordon policy"
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {

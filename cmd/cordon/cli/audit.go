@@ -4,6 +4,7 @@ package cli
 // audit_*.go file; this one dispatches and holds the shared helpers.
 
 import (
+	"os"
 	"context"
 	"errors"
 	"flag"
@@ -22,10 +23,10 @@ of a Merkle tree with signed checkpoints (docs/audit.md).
 
 Subcommands:
 %s
-The log lives in --dir / DIR, by default %s.
+Every subcommand takes the log dir as --dir DIR, by default %s.
 
 Examples:
-    cordon audit keygen --name cordon.audit/ci-1
+    cordon audit keygen --name cordon.audit/ci-1 --pub ci-1.pub
     cordon audit verify --key ci-1.pub --trusted last.ckpt
     cordon audit show --since 24h --status security-violation
     cordon audit prove 1234 > proof.json
@@ -110,14 +111,20 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
-// dirArg returns the optional log-dir argument of an audit subcommand, or
-// def when none is given; more than one argument is a usage error.
-func dirArg(cmd string, pos []string, def string) (string, error) {
-	switch len(pos) {
-	case 0:
-		return def, nil
-	case 1:
-		return pos[0], nil
+// dirFlag registers --dir, the log dir, which every audit subcommand takes
+// the same way.
+func dirFlag(fs *flag.FlagSet) *string {
+	return fs.String("dir", "", "log dir (default: the default log dir)")
+}
+
+// noArgs refuses positional arguments of an audit subcommand that takes
+// none; a path there is most likely the log dir given the old way.
+func noArgs(cmd string, pos []string) error {
+	if len(pos) == 0 {
+		return nil
 	}
-	return "", usagef(cmd, "unexpected argument %q", pos[1])
+	if st, err := os.Stat(pos[0]); err == nil && st.IsDir() {
+		return usagef(cmd, "unexpected argument %q: the log dir is given as --dir %s (as for every audit subcommand)", pos[0], pos[0])
+	}
+	return usagef(cmd, "unexpected argument %q", pos[0])
 }

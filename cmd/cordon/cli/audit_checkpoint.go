@@ -14,18 +14,18 @@ import (
 )
 
 const auditCheckpointUsage = `Usage:
-    cordon audit checkpoint [DIR] [--key FILE] [--witness W]
+    cordon audit checkpoint [--dir DIR] [--key FILE] [--witness W]
 
 Opens the log (repairing a torn tail a crash left, which it records),
 signs a checkpoint of every record and copies it to the witness.
 
 Examples:
     cordon audit checkpoint
-    cordon audit checkpoint /var/lib/cordon/audit --witness /mnt/witness
+    cordon audit checkpoint --dir /var/lib/cordon/audit --witness /mnt/witness
 `
 
 const auditPruneUsage = `Usage:
-    cordon audit prune [DIR] --older-than DURATION
+    cordon audit prune [--dir DIR] --older-than DURATION
 
 Deletes the oldest segments whose records are all older than DURATION.
 It first seals and verifies the whole log and deletes nothing if that
@@ -57,14 +57,15 @@ func runAuditCheckpoint(ctx context.Context, env *Env, args []string) error {
 	fs.Usage = func() { fmt.Fprint(env.Stderr, auditCheckpointUsage) }
 	key := fs.String("key", "", "signing key file")
 	witness := fs.String("witness", "", "witness dir or exec:COMMAND")
+	dirOpt := dirFlag(fs)
 	pos, ok, err := parseInterspersed(fs, "audit checkpoint", args)
 	if !ok || err != nil {
 		return err
 	}
-	dir, err := dirArg("audit checkpoint", pos, "")
-	if err != nil {
+	if err := noArgs("audit checkpoint", pos); err != nil {
 		return err
 	}
+	dir := *dirOpt
 	l, err := openAuditFromFlags(dir, *key, *witness)
 	if err != nil {
 		return err
@@ -87,14 +88,15 @@ func runAuditPrune(ctx context.Context, env *Env, args []string) error {
 	fs.Usage = func() { fmt.Fprint(env.Stderr, auditPruneUsage) }
 	older := fs.Duration("older-than", 0, "age")
 	key := fs.String("key", "", "signing key file")
+	dirOpt := dirFlag(fs)
 	pos, ok, err := parseInterspersed(fs, "audit prune", args)
 	if !ok || err != nil {
 		return err
 	}
-	dir, err := dirArg("audit prune", pos, "")
-	if err != nil {
+	if err := noArgs("audit prune", pos); err != nil {
 		return err
 	}
+	dir := *dirOpt
 	if *older <= 0 {
 		return usagef("audit prune", "--older-than is required")
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 const auditRecordUsage = `Usage:
-    cordon audit record [DIR] < records.jsonl
+    cordon audit record [--dir DIR] < records.jsonl
 
 Appends one record per JSON line of stdin, each like
     {"kind":"security-event","run_id":"r1","event":{"type":"manual","message":"..."}}
@@ -36,14 +36,15 @@ func runAuditRecord(ctx context.Context, env *Env, args []string) error {
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() { fmt.Fprint(env.Stderr, auditRecordUsage) }
 	key := fs.String("key", "", "signing key file")
+	dirOpt := dirFlag(fs)
 	pos, ok, err := parseInterspersed(fs, "audit record", args)
 	if !ok || err != nil {
 		return err
 	}
-	dir, err := dirArg("audit record", pos, "")
-	if err != nil {
+	if err := noArgs("audit record", pos); err != nil {
 		return err
 	}
+	dir := *dirOpt
 	l, err := openAuditFromFlags(dir, *key, "")
 	if err != nil {
 		return err

@@ -15,10 +15,10 @@ import (
 )
 
 const auditVerifyUsage = `Usage:
-    cordon audit verify [DIR] [--key PUBKEY] [--trusted CHECKPOINT]... [--witness DIR] [--json]
+    cordon audit verify [--dir DIR] [--key PUBKEY] [--trusted CHECKPOINT]... [--witness DIR] [--json]
 
-Recomputes every leaf and root of the log in DIR (default: the default
-log dir) and checks them against the log's signed checkpoints, the
+Recomputes every leaf and root of the log in --dir DIR (default: the
+default log dir) and checks them against the log's signed checkpoints, the
 witness copies and the trusted checkpoints you hold. It names what it
 finds: modified, inserted, deleted, reordered, truncated, forked,
 rolled-back, bad-signature, missing-checkpoint, with the first bad
@@ -36,7 +36,7 @@ Flags:
 
 Examples:
     cordon audit verify --key audit.pub
-    cordon audit verify /var/lib/cordon/audit --key audit.pub --trusted yesterday.ckpt --witness /mnt/witness
+    cordon audit verify --dir /var/lib/cordon/audit --key audit.pub --trusted yesterday.ckpt --witness /mnt/witness
 `
 
 func init() {
@@ -53,13 +53,17 @@ func runAuditVerify(ctx context.Context, env *Env, args []string) error {
 	witness := fs.String("witness", "", "witness dir")
 	maxUnsealed := fs.Duration("max-unsealed", 15*60e9, "oldest unsealed record allowed")
 	asJSON := fs.Bool("json", false, "JSON output")
+	dirOpt := dirFlag(fs)
 	pos, ok, err := parseInterspersed(fs, "audit verify", args)
 	if !ok || err != nil {
 		return err
 	}
-	dir, err := dirArg("audit verify", pos, audit.DefaultDir())
-	if err != nil {
+	if err := noArgs("audit verify", pos); err != nil {
 		return err
+	}
+	dir := *dirOpt
+	if dir == "" {
+		dir = audit.DefaultDir()
 	}
 	if _, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("audit log %s: %w", dir, err)

@@ -329,7 +329,7 @@ func writeCheckText(w io.Writer, reports []*analysis.Report, counts map[string]i
 			}
 		}
 	}
-	fmt.Fprintf(bw, "%d files, %d findings (%d high, %d medium, %d low)\n", len(reports), n, counts["high"], counts["medium"], counts["low"])
+	fmt.Fprintf(bw, "%s, %s (%d high, %d medium, %d low)\n", plural(len(reports), "file"), plural(n, "finding"), counts["high"], counts["medium"], counts["low"])
 	return bw.Flush()
 }
 

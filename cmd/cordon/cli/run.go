@@ -38,7 +38,8 @@ security-violation 107, rejected 108, internal-error 125, canceled 130.
 Every status but ok and exit-nonzero is explained in one line on stderr.
 
 Flags:
-    --policy FILE  the policy (default: the strict built-in policy)
+    --policy FILE  the policy (default: the built-in default, builtin:default;
+                   builtin:strict is a stricter profile)
     --file PATH    copy PATH into the work dir next to the script (repeatable):
                    a regular file, not in /proc or /sys, not denied by the
                    policy's filesystem.deny; its path, size and SHA-256 go
