@@ -4,11 +4,11 @@ package cli
 // audit_*.go file; this one dispatches and holds the shared helpers.
 
 import (
-	"os"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
