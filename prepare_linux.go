@@ -89,7 +89,7 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	fail := func(format string, a ...any) (*Prepared, Result) {
 		return nil, internalError(id, layers, format, a...)
 	}
-	rt, err := interp.ResolveContext(ctx, pol.Runtime.Interpreter)
+	rt, err := interp.ResolveContext(ctx, pol.Runtime.Program())
 	if err != nil {
 		return fail("layer rootfs unavailable: interpreter: %v", err)
 	}

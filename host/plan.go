@@ -211,8 +211,8 @@ func check(l policy.Layer, p *policy.Policy, r *Report) need {
 			return need{missing: "interpreter: " + r.Interpreter.Error,
 				fix: "set runtime.interpreter to a Python on PATH or an absolute path to one"}
 		}
-		if p.Runtime.Interpreter != "" && r.Interpreter.Name != "" && p.Runtime.Interpreter != r.Interpreter.Name {
-			return need{missing: fmt.Sprintf("interpreter %q was not probed (the report resolved %q)", p.Runtime.Interpreter, r.Interpreter.Name)}
+		if prog := p.Runtime.Program(); prog != "" && r.Interpreter.Name != "" && prog != r.Interpreter.Name {
+			return need{missing: fmt.Sprintf("interpreter %q was not probed (the report resolved %q)", prog, r.Interpreter.Name)}
 		}
 		return need{note: "read-only runtime of " + r.Interpreter.Path}
 	case policy.LayerNoNewPrivs:

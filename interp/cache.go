@@ -20,7 +20,7 @@ import (
 
 // cacheFormat changes whenever Runtime or the resolution rules change, so
 // an older cordon's entries are rebuilt rather than trusted.
-const cacheFormat = "cordon-interp-cache-4"
+const cacheFormat = "cordon-interp-cache-5"
 
 // CacheDir returns the per-user folder for cached resolutions:
 // $XDG_STATE_HOME/cordon/interp, else /var/lib/cordon/interp for root,
@@ -123,7 +123,8 @@ func (r *Resolver) Resolve(ctx context.Context, name string) (*Runtime, error) {
 		return nil, err
 	}
 	e := &cacheEntry{Format: cacheFormat, Key: key, Runtime: rt}
-	for _, p := range append([]string{rt.Path}, rt.LibDirs...) {
+	// A package installed or removed changes its site folder's mtime.
+	for _, p := range append(append([]string{rt.Path}, rt.LibDirs...), rt.SiteDirs...) {
 		id, err := statID(p)
 		if err != nil {
 			return nil, fmt.Errorf("interpreter %s: %w", p, err)

@@ -77,6 +77,11 @@ type Runtime struct {
 	// LibDirs are the standard library folders (lib/python3.X and its
 	// lib-dynload, canonical).
 	LibDirs []string `json:"lib_dirs"`
+	// SiteDirs are the other folders on the interpreter's sys.path (run
+	// with -E -s): site-packages and dist-packages of the installation or
+	// of the virtual environment, canonical. They are bound read-only,
+	// and the libraries of every extension module in them are resolved.
+	SiteDirs []string `json:"site_dirs,omitempty"`
 	// Loader is the ELF program interpreter as the binary names it
 	// (PT_INTERP, e.g. /lib64/ld-linux-x86-64.so.2); "" for a static binary.
 	Loader string `json:"loader,omitempty"`
@@ -101,6 +106,7 @@ type Runtime struct {
 func (r *Runtime) Clone() *Runtime {
 	c := *r
 	c.LibDirs = slices.Clone(r.LibDirs)
+	c.SiteDirs = slices.Clone(r.SiteDirs)
 	c.Libraries = slices.Clone(r.Libraries)
 	c.ReadOnlyPaths = slices.Clone(r.ReadOnlyPaths)
 	c.Symlinks = slices.Clone(r.Symlinks)
@@ -224,6 +230,11 @@ func build(ctx context.Context, name, candidate string) (*Runtime, error) {
 			return nil, fmt.Errorf("%s: %w", candidate, err)
 		}
 	}
+	for _, d := range rt.SiteDirs {
+		if err := addSiteExtensions(rt, set, search, d, done); err != nil {
+			return nil, fmt.Errorf("%s: %w", candidate, err)
+		}
+	}
 	for _, soname := range dlopenedLibraries {
 		trial := newPathSet()
 		trialDone := map[string]bool{}
@@ -258,12 +269,14 @@ func build(ctx context.Context, name, candidate string) (*Runtime, error) {
 	return rt, nil
 }
 
-// addLibDirs adds the standard library folders from sys.path: entries under
-// the base prefixes that are folders (lib/python3.X, lib-dynload, Python
-// 2's plat-* and lib-tk), and the stdlib zip if present. site-packages
-// and dist-packages of the base installation are left out (the script gets
-// the standard library; a policy adds more); a venv's own site-packages is
-// kept. It returns the canonical lib-dynload folder.
+// addLibDirs adds the folders of sys.path (as the interpreter reports it
+// run with -E -s, like the sandbox's default runtime.args): the standard
+// library folders under the base prefixes (lib/python3.X, lib-dynload,
+// Python 2's plat-* and lib-tk) and the stdlib zip if present, and every
+// other folder the interpreter imports from (site-packages and
+// dist-packages of the installation, or of the virtual environment; a
+// folder a .pth file adds), all read-only: the script imports what the
+// interpreter outside would. It returns the canonical lib-dynload folder.
 func addLibDirs(rt *Runtime, set *pathSet, res *probeResult) (string, error) {
 	var dynload string
 	bases := []string{res.BasePrefix, res.BaseExecPrefix, rt.BasePrefix, rt.ExecPrefix}
@@ -280,11 +293,7 @@ func addLibDirs(rt *Runtime, set *pathSet, res *probeResult) (string, error) {
 			continue
 		}
 		base := filepath.Base(e)
-		isSite := base == "site-packages" || base == "dist-packages"
-		inVenv := rt.Prefix != rt.BasePrefix && under(e, res.Prefix, rt.Prefix)
-		if !(under(e, bases...) && !isSite) && !(inVenv && isSite) {
-			continue
-		}
+		isSite := base == "site-packages" || base == "dist-packages" || !under(e, bases...)
 		fi, err := os.Stat(e)
 		if err != nil {
 			continue // python311.zip and friends are listed even when absent
@@ -293,7 +302,10 @@ func addLibDirs(rt *Runtime, set *pathSet, res *probeResult) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("sys.path entry %s: %w", e, err)
 		}
-		if fi.IsDir() && !isSite {
+		switch {
+		case fi.IsDir() && isSite:
+			rt.SiteDirs = append(rt.SiteDirs, c)
+		case fi.IsDir():
 			rt.LibDirs = append(rt.LibDirs, c)
 		}
 		if base == "lib-dynload" {
@@ -324,29 +336,68 @@ func addExtensions(rt *Runtime, set *pathSet, search *libSearch, dir string, don
 			rt.Skipped = append(rt.Skipped, mod+": "+why)
 			continue
 		}
-		p := filepath.Join(dir, n)
-		info, err := readELF(p)
+		if err := addExtension(rt, set, search, filepath.Join(dir, n), mod, done); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxSiteObjects bounds the shared objects looked at under one site
+// folder, so a huge environment cannot make resolution unbounded.
+const maxSiteObjects = 20000
+
+// addSiteExtensions adds the libraries of every shared object under a
+// site folder (extension modules at any depth, and the libraries wheels
+// bundle beside them, such as numpy.libs).
+func addSiteExtensions(rt *Runtime, set *pathSet, search *libSearch, dir string, done map[string]bool) error {
+	n := 0
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
-			rt.Skipped = append(rt.Skipped, fmt.Sprintf("%s: %v", mod, err))
-			continue
+			return nil // an unreadable folder is one the script cannot import from either
 		}
-		trial := newPathSet()
-		trialDone := map[string]bool{}
-		for k := range done {
-			trialDone[k] = true
+		name := d.Name()
+		if d.IsDir() {
+			if name == "__pycache__" {
+				return filepath.SkipDir
+			}
+			return nil
 		}
-		missing, err := search.closure(trial, p, info, trialDone)
-		if err != nil {
-			return fmt.Errorf("extension %s: %w", n, err)
+		if !d.Type().IsRegular() || !(strings.HasSuffix(name, ".so") || strings.Contains(name, ".so.")) {
+			return nil
 		}
-		if len(missing) > 0 {
-			rt.Skipped = append(rt.Skipped, fmt.Sprintf("%s: %s not found", mod, strings.Join(missing, ", ")))
-			continue
+		if n++; n > maxSiteObjects {
+			return filepath.SkipAll
 		}
-		set.merge(trial)
-		for k := range trialDone {
-			done[k] = true
-		}
+		rel, _ := filepath.Rel(dir, p)
+		return addExtension(rt, set, search, p, rel, done)
+	})
+}
+
+// addExtension adds the libraries the shared object at p needs, or records
+// it as skipped (named mod) when one is missing.
+func addExtension(rt *Runtime, set *pathSet, search *libSearch, p, mod string, done map[string]bool) error {
+	info, err := readELF(p)
+	if err != nil {
+		rt.Skipped = append(rt.Skipped, fmt.Sprintf("%s: %v", mod, err))
+		return nil
+	}
+	trial := newPathSet()
+	trialDone := map[string]bool{}
+	for k := range done {
+		trialDone[k] = true
+	}
+	missing, err := search.closure(trial, p, info, trialDone)
+	if err != nil {
+		return fmt.Errorf("extension %s: %w", p, err)
+	}
+	if len(missing) > 0 {
+		rt.Skipped = append(rt.Skipped, fmt.Sprintf("%s: %s not found", mod, strings.Join(missing, ", ")))
+		return nil
+	}
+	set.merge(trial)
+	for k := range trialDone {
+		done[k] = true
 	}
 	return nil
 }

@@ -88,6 +88,13 @@ func (l *layer) normalize() Errors {
 			list.paths[i] = c
 		}
 	}
+	if v := l.p.Runtime.Venv; l.set["runtime.venv"] && v != "" && !l.hasErrorAt("runtime.venv") {
+		if c, err := CanonPath(l.dir, v, true); err != nil {
+			errs = append(errs, errAt(l.pos["runtime.venv"], "runtime.venv", "%v", err))
+		} else {
+			l.p.Runtime.Venv = c
+		}
+	}
 	for _, f := range []struct {
 		field string
 		val   *string

@@ -14,6 +14,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -222,6 +224,11 @@ type Runtime struct {
 	// Interpreter is a name looked up on PATH or an absolute path; a shim
 	// (pyenv) is resolved to the real binary before use.
 	Interpreter string `yaml:"interpreter" json:"interpreter"`
+	// Venv, when set, is a virtual environment the script runs in: its
+	// interpreter (bin/python3) replaces Interpreter, and its
+	// site-packages are visible read-only. Relative to the policy file's
+	// folder; canonical in an effective policy.
+	Venv string `yaml:"venv,omitempty" json:"venv,omitempty"`
 	// Args go before the script path.
 	Args []string `yaml:"args" json:"args"`
 	// Tools are programs the script may run (subprocess): names looked
@@ -229,6 +236,26 @@ type Runtime struct {
 	// or absolute paths. Each is bound read-only at the same place with
 	// the shared libraries it loads. None by default.
 	Tools []string `yaml:"tools" json:"tools"`
+}
+
+// Program is the interpreter the sandbox runs: the venv's bin/python3
+// (bin/python when only that exists) when Venv is set, else Interpreter.
+func (r Runtime) Program() string {
+	if r.Venv == "" {
+		return r.Interpreter
+	}
+	p := filepath.Join(r.Venv, "bin", "python3")
+	if _, err := os.Stat(p); err != nil {
+		if alt := filepath.Join(r.Venv, "bin", "python"); fileExists(alt) {
+			return alt
+		}
+	}
+	return p
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // Layer names an isolation layer, as reported in results and audit records.

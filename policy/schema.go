@@ -62,6 +62,7 @@ var descriptions = map[string]string{
 	"audit.rotate_age":                 "Rotate log segments at this age.",
 	"runtime":                          "The interpreter.",
 	"runtime.interpreter":              "A name looked up on PATH or an absolute path; a pyenv shim is resolved to the real binary.",
+	"runtime.venv":                     "A virtual environment folder (relative to the policy file): its bin/python3 replaces interpreter and its site-packages are visible read-only.",
 	"runtime.args":                     "Interpreter arguments before the script path.",
 	"runtime.tools":                    "Programs the script may run (sh, git, ...): names looked up in /usr/local/bin, /usr/bin, /bin, or absolute paths; each bound read-only with its shared libraries. None by default.",
 	"isolation":                        "Which isolation layers may run degraded instead of refusing the run.",

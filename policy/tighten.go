@@ -279,6 +279,9 @@ func (t *tightener) runtimeIsolation() {
 			t.refuse("isolation.refusals."+class, "%s is looser than the ceiling's %s (record < violation < kill)", a, ca)
 		}
 	})
+	if r.Runtime.Venv != c.Runtime.Venv {
+		t.refuse("runtime.venv", "a request may not change the virtual environment (ceiling: %q)", c.Runtime.Venv)
+	}
 	if !slices.Equal(r.Runtime.Args, c.Runtime.Args) {
 		t.refuse("runtime.args", "a request may not change the interpreter's arguments (ceiling: %q)", c.Runtime.Args)
 	}

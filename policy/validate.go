@@ -362,6 +362,15 @@ func checkRuntime(c *checker) {
 			c.errorf(fields(indexPath("runtime.args", i)), "argument contains a NUL byte")
 		}
 	}
+	if r.Venv != "" {
+		if !filepath.IsAbs(r.Venv) {
+			c.errorf(fields("runtime.venv"), "%q: want a folder path (relative to the policy file)", r.Venv)
+		} else if !fileExists(filepath.Join(r.Venv, "pyvenv.cfg")) {
+			c.errorf(fields("runtime.venv"), "%s is not a virtual environment (it has no pyvenv.cfg; create one with python3 -m venv)", r.Venv)
+		} else if !fileExists(r.Program()) {
+			c.errorf(fields("runtime.venv"), "%s has no bin/python3 or bin/python", r.Venv)
+		}
+	}
 	seen := map[string]bool{}
 	for i, tool := range r.Tools {
 		f := fields(indexPath("runtime.tools", i))

@@ -13,6 +13,11 @@ import (
 // so a script can say which stories need which kernel feature; in CI every
 // one of them holds, and a test that skips there is a bug.
 func condition(cond string) (bool, error) {
+	if mod, ok := strings.CutPrefix(cond, "debpy:"); ok {
+		// A Debian python3-* package (.ci/run installs the ones used).
+		_, err := os.Stat("/usr/lib/python3/dist-packages/" + mod)
+		return err == nil, nil
+	}
 	switch cond {
 	case "root":
 		return os.Geteuid() == 0, nil

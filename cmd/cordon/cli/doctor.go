@@ -79,7 +79,7 @@ func runDoctor(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := host.ProbeWith(ctx, host.Options{Interpreter: p.Runtime.Interpreter})
+	r, err := host.ProbeWith(ctx, host.Options{Interpreter: p.Runtime.Program()})
 	if err != nil {
 		return fmt.Errorf("probing the host: %w", err)
 	}
