@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -45,6 +46,10 @@ func condition(cond string) (bool, error) {
 			_, err = os.Stat("/sys/fs/cgroup/unified/cgroup.controllers")
 		}
 		return err == nil, nil
+	case "cpysuite":
+		// Debian's libpython3.11-testsuite, for /usr/bin/python3.
+		_, err := os.Stat("/usr/lib/python3.11/test/libregrtest")
+		return err == nil, nil
 	case "python3":
 		_, err := exec.LookPath("python3")
 		return err == nil, nil
@@ -56,6 +61,10 @@ func condition(cond string) (bool, error) {
 // or writes the real ones.
 func setup(env *testscript.Env) error {
 	home := env.WorkDir + "/home"
+	// The CPython suite driver (run_cpython_suite.txt) lives in bench/.
+	if wd, err := os.Getwd(); err == nil {
+		env.Setenv("CPYSUITE", filepath.Join(wd, "..", "..", "bench", "scripts", "cpython_suite.py"))
+	}
 	env.Setenv("HOME", home)
 	env.Setenv("XDG_STATE_HOME", home+"/.local/state")
 	env.Setenv("XDG_CONFIG_HOME", home+"/.config")
