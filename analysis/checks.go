@@ -282,6 +282,13 @@ func (a *analyzer) checkCall(n int32, f frame) {
 				return
 			}
 		}
+		if wo := arg(-1, "weights_only"); q == "torch.load" && wo.isNum && wo.num != 0 {
+			// weights_only=True unpickles tensors and plain containers only.
+			fi := a.finding(id, n, "torch.load with weights_only=True (restricted unpickler)", q)
+			fi.Severity = low
+			a.emit(fi)
+			return
+		}
 		a.report(id, n, q, "%s deserialises data that can run code", name)
 	case "CDN303":
 		if q == "yaml.load" || q == "yaml.load_all" {

@@ -375,7 +375,7 @@ func (a *analyzer) checkString(n int32, sc *scope) {
 			a.report("CDN502", n, "", "literal in a known credential format (%s...)", m[:min(len(m), 8)])
 		}
 	}
-	a.checkStringRest(n, s, short)
+	a.checkStringRest(n, s, short, sc)
 }
 
 func (a *analyzer) sensitivePath(n int32, s, short string) {
@@ -419,8 +419,8 @@ var (
 	tokenHints     = []string{"akia", "asia", "ghp_", "gho_", "github_pat_", "xox", "sk_live_", "aiza", "private key", "glpat-", "sk-"}
 )
 
-func (a *analyzer) checkStringRest(n int32, s, short string) {
-	if s == "0.0.0.0" || s == "::" {
+func (a *analyzer) checkStringRest(n int32, s, short string, sc *scope) {
+	if (s == "0.0.0.0" || s == "::") && !a.shownOrMatched(n, sc) {
 		a.report("CDN604", n, s, "binding or serving on all interfaces (%s)", s)
 	}
 	if tmpRe.MatchString(s) {

@@ -30,7 +30,8 @@ var reFuncs = map[string]bool{
 // shown to a person or as a pattern: a direct argument (possibly
 // concatenated, parenthesised or formatted with % or +) of print, warnings.warn,
 // logging, argparse, sys.stdout/stderr.write, a built-in exception or the re
-// module, or an operand of a comparison (==, !=, in, not in).
+// module, or an operand of a comparison (==, !=, in, not in), also as an
+// element of a literal tuple, list or set compared against.
 func (a *analyzer) shownOrMatched(n int32, sc *scope) bool {
 	return a.shownOrMatchedAt(n, sc, true)
 }
@@ -57,6 +58,10 @@ func (a *analyzer) shownOrMatchedAt(n int32, sc *scope, viaName bool) bool {
 	switch t.kind(p) {
 	case "comparison_operator":
 		return true
+	case "tuple", "list", "set":
+		// x in ("0.0.0.0", "::"): a literal collection compared against.
+		gp := t.nodes[p].parent
+		return gp != none && t.kind(gp) == "comparison_operator"
 	case "keyword_argument":
 		if t.child(p, "value") != cur {
 			return false

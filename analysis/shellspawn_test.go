@@ -111,3 +111,34 @@ func TestDup2OfAFile(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallerNearMisses: an all-interfaces address only compared (a config
+// validator refusing 0.0.0.0) is no CDN604; torch.load(weights_only=True)
+// is low. The real uses keep their severity.
+func TestSmallerNearMisses(t *testing.T) {
+	tests := []struct {
+		src  string
+		rule string
+		want policy.Severity
+	}{
+		{"def check(v):\n    if v in ('0.0.0.0', '::'):\n        return 'listening on every interface'", "CDN604", ""},
+		{"ok = host != '0.0.0.0'", "CDN604", ""},
+		{"app.run(host='0.0.0.0')", "CDN604", policy.SeverityMedium},
+		{"s.bind(('0.0.0.0', 8080))", "CDN604", policy.SeverityMedium},
+		{"import torch\nstate = torch.load('m.pt', map_location='cpu', weights_only=True)", "CDN301", policy.SeverityLow},
+		{"import torch\nstate = torch.load('m.pt')", "CDN301", policy.SeverityMedium},
+		{"import torch\nstate = torch.load('m.pt', weights_only=False)", "CDN301", policy.SeverityMedium},
+	}
+	for _, tc := range tests {
+		rep := analyze(t, tc.src+"\n", Options{})
+		var got policy.Severity
+		for _, f := range rep.Findings {
+			if f.Rule == tc.rule && f.Severity.Rank() > got.Rank() {
+				got = f.Severity
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%q: %s %q, want %q:%s", tc.src, tc.rule, got, tc.want, summary(rep))
+		}
+	}
+}
