@@ -66,7 +66,7 @@ func TestUnprivileged(t *testing.T) {
 	if err := os.Chown(home, uid, gid); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-test.run", "^(TestStdlibUnchanged|TestLimits|TestTimeoutKillsTree|TestIsolation|TestTmpNotShared|TestPrepared|TestTightenDenyHolds)$", "-test.v", "-test.count=1")
+	cmd := exec.Command(bin, "-test.run", "^(TestStdlibUnchanged|TestLimits|TestTimeoutKillsTree|TestIsolation|TestTmpNotShared|TestPrepared|TestTightenDenyHolds|TestOutputs|TestInputsChecked|TestSlowReader|TestCanceledKeepsRecord)$", "-test.v", "-test.count=1")
 	cmd.Dir = home
 	cmd.Env = []string{"CORDON_TEST_UNPRIV=1", "HOME=" + home, "XDG_STATE_HOME=" + home, "PATH=/usr/local/bin:/usr/bin:/bin", "CI=" + os.Getenv("CI")}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
