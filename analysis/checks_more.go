@@ -102,14 +102,18 @@ func (a *analyzer) checkAttribute(n int32, sc *scope) {
 				if m == "copy" || m == "items" || m == "values" {
 					// os.environ.items() handed on whole, not iterated.
 					if call := t.nodes[p].parent; call != none && t.kind(call) == "call" {
-						if gp := t.nodes[call].parent; gp != none && wholesale(t.kind(gp)) {
+						gp := t.nodes[call].parent
+						// env = os.environ.copy() counts too, unless the copy
+						// only goes to a child process.
+						if gp != none && (wholesale(t.kind(gp)) || m == "copy" && t.kind(gp) == "assignment") &&
+							!a.envOnlyForChildren(call, sc) {
 							a.sensitive(n)
 						}
 					}
 				}
 				return
 			}
-			if wholesale(pk) && !a.envOnlyForChildren(n, sc) {
+			if (wholesale(pk) || pk == "dictionary_splat") && !a.envOnlyForChildren(n, sc) {
 				a.sensitive(n)
 			}
 		}

