@@ -58,7 +58,9 @@ type analyzer struct {
 	facts struct {
 		netSink, sensitive, socket, dup2, shell     bool
 		exec, fetch, crypt, walk, recon, ransomNote bool
-		netNode, sensNode                           int32
+		// overwrite: a walked path is written, renamed or removed.
+		overwrite         bool
+		netNode, sensNode int32
 	}
 	steps int
 	// shared is common to a file's analyzer and its payload analyzers.
@@ -71,6 +73,9 @@ type analyzer struct {
 	inlining, quiet int
 	// inlineBudget is how many nodes re-checking helpers may still visit.
 	inlineBudget int
+	// procCalls: whether the file calls anything that runs commands or
+	// code (0 not yet known, 1 yes, -1 no).
+	procCalls int8
 }
 
 type shared struct {

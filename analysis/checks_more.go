@@ -72,7 +72,7 @@ func (a *analyzer) checkAttribute(n int32, sc *scope) {
 		top := a.topOf(n)
 		if !a.dunderSeen[top] {
 			a.dunderSeen[top] = true
-			a.checkDunderChain(top)
+			a.checkDunderChain(top, sc)
 		}
 	}
 	switch attr {
@@ -138,7 +138,7 @@ func (a *analyzer) sensitive(n int32) {
 	a.facts.sensitive = true
 }
 
-func (a *analyzer) checkDunderChain(top int32) {
+func (a *analyzer) checkDunderChain(top int32, sc *scope) {
 	t := a.t
 	var names []string
 	n, base := top, int32(none)
@@ -189,7 +189,7 @@ func (a *analyzer) checkDunderChain(top int32) {
 	if sev == "" {
 		return
 	}
-	if len(names) == 1 && names[0] == "__subclasses__" && a.localClass(base) {
+	if len(names) == 1 && names[0] == "__subclasses__" && (a.localClass(base) || a.eval(base, sc, 0).localCls) {
 		// Plugin.__subclasses__() of a class defined here: a registry of
 		// the file's own classes, not a way to object's.
 		fi := a.finding("CDN107", top, fmt.Sprintf("__subclasses__ of %s, a class defined in this file", a.ident(base)), "__subclasses__")
@@ -361,7 +361,7 @@ func (a *analyzer) checkString(n int32, sc *scope) {
 	}
 	if hasAny(ls, commandHints) {
 		if m := commandRe.FindString(s); m != "" && !a.shownOrMatched(n, sc) {
-			a.report("CDN208", n, m, "dangerous command line %q", strings.TrimSpace(m))
+			a.reportCommandString(n, m, sc)
 		}
 	}
 	if strings.Contains(s, "{24}") && strings.Contains(s, "{27}") || strings.Contains(s, `mfa\.`) {
@@ -589,7 +589,7 @@ func (a *analyzer) combine() {
 		fi.Line, fi.Column, fi.EndLine, fi.EndColumn = 1, 1, 1, 1
 		a.emit(fi)
 	}
-	if a.facts.walk && a.facts.crypt {
+	if a.facts.walk && a.facts.crypt && a.facts.overwrite {
 		fi := a.finding("CDN508", none, "the script walks directory trees and encrypts data: ransomware shape", "")
 		fi.Line, fi.Column, fi.EndLine, fi.EndColumn = 1, 1, 1, 1
 		a.emit(fi)

@@ -438,6 +438,10 @@ func (a *analyzer) evalCall(n int32, sc *scope, d int) value {
 		if v := arg(0, "s"); v.isStr && len(v.str) < 4096 {
 			return wordList(v.str)
 		}
+	case "builtins.list", "builtins.tuple", "builtins.set", "builtins.sorted", "builtins.iter":
+		if v := arg(0, ""); v.isList || hasTaint(v) || v.localCls {
+			return v
+		}
 	case "shutil.which":
 		if v := arg(0, "cmd"); v.isStr {
 			return v
@@ -450,7 +454,7 @@ func (a *analyzer) evalCall(n int32, sc *scope, d int) value {
 		}
 	case "os.listdir", "os.scandir", "os.walk", "os.fwalk", "glob.glob", "glob.iglob":
 		v := arg(0, "")
-		out := value{qual: q + "()", hostPath: pathClass(v), member: v.member}
+		out := value{qual: q + "()", hostPath: pathClass(v), member: v.member, walked: true}
 		out.pids = v.pids || v.isStr && strings.TrimRight(v.str, "/") == "/proc"
 		// glob.glob("/proc/[0-9]*") and os.scandir("/proc") yield paths.
 		out.procPath = v.isStr && (strings.HasPrefix(v.str, "/proc/") && q != "os.listdir" || q == "os.scandir" && out.pids)

@@ -264,6 +264,7 @@ func (a *analyzer) checkFlow(n int32, q, method string, cv value, pos []int32, k
 	if fn := t.child(n, "function"); t.kind(fn) == "attribute" {
 		obj = a.eval(t.child(fn, "object"), f.sc, 0)
 	}
+	a.noteOverwrite(n, q, method, obj, arg)
 	switch {
 	case q == "operator.attrgetter" || q == "operator.itemgetter" || q == "operator.methodcaller":
 		for i := range pos {
@@ -591,4 +592,116 @@ func (a *analyzer) checkDefaults(params int32) {
 func (a *analyzer) archiveMember(n int32, sc *scope) bool {
 	v := a.eval(n, sc, 0)
 	return v.member || strings.HasPrefix(v.qual, "zipfile.") || strings.HasPrefix(v.qual, "tarfile.")
+}
+
+// reportCommandString reports a dangerous command line in a literal: high,
+// or medium when the literal is held as data — an element of a container
+// bound to a name, an argument of a class or function of this script, a
+// pytest parameter. Wherever such data is run, the process call itself is
+// a finding of its own.
+func (a *analyzer) reportCommandString(n int32, m string, sc *scope) {
+	fi := a.finding("CDN208", n, fmt.Sprintf("dangerous command line %q", strings.TrimSpace(m)), m)
+	if a.heldAsData(n, sc) {
+		fi.Severity = medium
+		fi.Message += " held as data; no process call takes it here"
+	}
+	a.emit(fi)
+}
+
+func (a *analyzer) heldAsData(n int32, sc *scope) bool {
+	t := a.t
+	cur, inContainer := n, false
+	for i := 0; i < 16; i++ {
+		p := t.nodes[cur].parent
+		if p == none {
+			return false
+		}
+		switch t.kind(p) {
+		case "list", "tuple", "set", "dictionary", "pair", "expression_list":
+			inContainer = true
+		case "parenthesized_expression", "concatenated_string":
+		case "keyword_argument":
+			if t.child(p, "value") != cur {
+				return false
+			}
+		case "argument_list":
+			call := t.nodes[p].parent
+			if t.kind(call) != "call" {
+				return false
+			}
+			fn := t.child(call, "function")
+			if strings.HasSuffix(t.text(fn), ".parametrize") {
+				return true // a test's parameters
+			}
+			v := a.eval(fn, sc, 0)
+			return (v.cls != nil || v.fn != nil) && !a.hasProcessCall()
+		case "assignment":
+			return inContainer && t.child(p, "right") == cur && !a.hasProcessCall()
+		default:
+			return false
+		}
+		cur = p
+	}
+	return false
+}
+
+// processCalls are the last names of calls that run commands or code.
+var processCalls = map[string]bool{"system": true, "popen": true, "run": true, "call": true, "check_call": true,
+	"check_output": true, "Popen": true, "getoutput": true, "getstatusoutput": true, "exec": true, "eval": true,
+	"compile": true, "__import__": true, "execl": true, "execle": true, "execlp": true, "execlpe": true, "execv": true,
+	"execve": true, "execvp": true, "execvpe": true, "spawnl": true, "spawnle": true, "spawnlp": true, "spawnlpe": true,
+	"spawnv": true, "spawnve": true, "spawnvp": true, "spawnvpe": true, "posix_spawn": true, "posix_spawnp": true,
+	"startfile": true, "spawn": true, "create_subprocess_shell": true, "create_subprocess_exec": true,
+	"getattr": true, "exec_command": true, "runsource": true, "runcode": true}
+
+// hasProcessCall says whether any call in the file could run a command or
+// code (by the called name alone, so over-approximated). Without one, a
+// command line held as data cannot be run by this file.
+func (a *analyzer) hasProcessCall() bool {
+	if a.procCalls != 0 {
+		return a.procCalls > 0
+	}
+	t := a.t
+	a.procCalls = -1
+	for i := range t.nodes {
+		if t.kind(int32(i)) != "call" {
+			continue
+		}
+		fn := t.child(int32(i), "function")
+		name := t.text(fn)
+		if t.kind(fn) == "attribute" {
+			name = t.text(t.child(fn, "attribute"))
+		}
+		if processCalls[name] || t.kind(fn) != "identifier" && t.kind(fn) != "attribute" {
+			a.procCalls = 1
+			break
+		}
+	}
+	return a.procCalls > 0
+}
+
+// writeTargets are calls that write, move or remove their first argument.
+var writeTargets = map[string]bool{"os.remove": true, "os.unlink": true, "os.rename": true, "os.replace": true,
+	"shutil.move": true, "os.truncate": true}
+
+// noteOverwrite records a walked path being written, renamed or removed
+// (the third fact of the ransomware shape, beside walking and encrypting).
+func (a *analyzer) noteOverwrite(n int32, q, method string, obj value, arg func(int, string) value) {
+	switch {
+	case writeTargets[q]:
+	case q == "builtins.open" || q == "io.open":
+		if md := arg(1, "mode"); !md.isStr || !strings.ContainsAny(md.str, "wa+x") {
+			return
+		}
+	case method == "write_bytes" || method == "write_text" || method == "unlink" || method == "rename" || method == "replace":
+		if obj.walked {
+			a.facts.overwrite = true
+		}
+		return
+	default:
+		return
+	}
+	if arg(0, "").walked {
+		a.facts.overwrite = true
+	}
 }

