@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -123,6 +124,7 @@ func (a *auditor) end(ctx context.Context, res *Result) error {
 		sum.BySeverity[f.Severity]++
 		sum.Rules = append(sum.Rules, f.Rule)
 	}
+	outs, omitted := outputsRecord(res.Outputs)
 	layers := map[policy.Layer]string{}
 	for k, v := range res.Layers {
 		layers[k] = string(v)
@@ -130,7 +132,7 @@ func (a *auditor) end(ctx context.Context, res *Result) error {
 	ent, err := l.Append(ctx, audit.Record{Kind: audit.KindRunEnd, RunID: res.ID, Tenant: run.tenant, Durable: true, End: &audit.RunEnd{
 		Status: string(res.Status), ExitCode: res.ExitCode, Signal: res.Signal, Error: res.Error,
 		Usage: audit.Usage(res.Usage), Findings: sum, Layers: layers, Events: len(res.Events),
-		Outputs: outputsRecord(res.Outputs), OutputsOmitted: res.OutputsOmitted,
+		Outputs: outs, OutputsOmitted: res.OutputsOmitted + omitted,
 	}})
 	if err != nil {
 		errs = append(errs, err)
@@ -148,12 +150,29 @@ func inputsRecord(files []InputFile) []audit.Input {
 	return out
 }
 
-func outputsRecord(files []OutputFile) []audit.Output {
-	var out []audit.Output
-	for _, f := range files {
-		out = append(out, audit.Output(f))
+// Output files in the end record are bounded (maxRecordedPath bytes of
+// each path, maxRecordedOutputs bytes in all): the script chose every
+// name, and an end record past the log's line limit would not be written
+// at all. What does not fit is counted in OutputsOmitted.
+const (
+	maxRecordedPath    = 1024
+	maxRecordedOutputs = 256 << 10
+)
+
+func outputsRecord(files []OutputFile) (out []audit.Output, omitted int) {
+	budget := maxRecordedOutputs
+	for i, f := range files {
+		o := audit.Output(f)
+		if len(o.Path) > maxRecordedPath {
+			o.Path = strings.ToValidUTF8(o.Path[:maxRecordedPath], "") + "..."
+		}
+		budget -= len(o.Path) + len(o.SHA256) + len(o.Refused) + 64
+		if budget < 0 {
+			return out, len(files) - i
+		}
+		out = append(out, o)
 	}
-	return out
+	return out, 0
 }
 
 // endRecordTime bounds the wait for an end record's write once the run's

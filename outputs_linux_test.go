@@ -5,6 +5,8 @@ package cordon
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,5 +96,20 @@ os.mkfifo("fifo")
 	}
 	if got["z1.txt"].Refused != "" {
 		t.Errorf("z1.txt: %+v", got["z1.txt"])
+	}
+}
+
+// TestOutputsRecordBounded: however many long names a script makes, the
+// end record stays far below the log's line limit (a record past it
+// would not be written: the script could erase its own end record).
+func TestOutputsRecordBounded(t *testing.T) {
+	var files []OutputFile
+	for i := range 5000 {
+		files = append(files, OutputFile{Path: strings.Repeat("d/", 2000) + fmt.Sprint(i), Refused: "past outputs.max_files (100)"})
+	}
+	out, omitted := outputsRecord(files)
+	b, _ := json.Marshal(out)
+	if len(b) > 300<<10 || omitted == 0 || len(out)+omitted != len(files) {
+		t.Fatalf("record of %d bytes, %d listed, %d omitted", len(b), len(out), omitted)
 	}
 }
