@@ -43,8 +43,12 @@ var (
 // Options configure an Executor. The zero value is the normal case.
 type Options struct {
 	// HostUID and HostGID are the host ids the sandbox's uid maps to. Zero
-	// means the default: the caller's own ids, or for root an unprivileged
-	// id no account uses (sandbox.DefaultHostID). Host root is refused.
+	// means the default: the caller's own ids, or for root a uid leased
+	// per run from an unprivileged range no account uses
+	// (sandbox.HostUIDBase, sandbox.HostUIDCount) with the gid
+	// sandbox.DefaultHostID. Host root is refused. As root, the sandbox's
+	// user namespace is created by that uid, so the kernel's per-user
+	// limits (inotify instances, processes) are charged to it, not root.
 	HostUID, HostGID int
 	// CgroupParent names the project's cgroup directory under the
 	// supervisor's own group ("cordon" when empty).

@@ -190,8 +190,11 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 			// its root.
 			spec.Place = group.Place
 		} else if fd, err := group.FD(); err == nil {
-			// Pure v2: born in the group.
+			// Pure v2: born in the group when the supervisor itself
+			// creates the user namespace; placed otherwise (root's
+			// sandboxes are created by a leased uid, which may not).
 			spec.IntoCgroup, spec.CgroupFD = true, fd
+			spec.Place = group.Place
 			defer unix.Close(fd)
 		} else {
 			spec.Place = group.Place

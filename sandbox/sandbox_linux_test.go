@@ -5,6 +5,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -91,7 +92,13 @@ print("hostname", os.uname().nodename)
 	}
 	hostID := os.Getuid()
 	if hostID == 0 {
-		hostID = DefaultHostID
+		// Root's sandboxes map to a uid leased per run.
+		var inside, leased int
+		fmt.Sscanf(got0(out, "uidmap"), "%d %d", &inside, &leased)
+		if leased < HostUIDBase || leased >= HostUIDBase+HostUIDCount {
+			t.Errorf("root's sandbox maps to host uid %d, outside the leased range from %d", leased, HostUIDBase)
+		}
+		hostID = leased
 	}
 	want := map[string]string{
 		"CapInh": "0000000000000000", "CapPrm": "0000000000000000", "CapEff": "0000000000000000",
@@ -109,6 +116,16 @@ print("hostname", os.uname().nodename)
 			t.Errorf("%s = %q, want %q", k, got[k], v)
 		}
 	}
+}
+
+// got0 is the value of the line "key value..." in out.
+func got0(out, key string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(l, " "); ok && k == key {
+			return v
+		}
+	}
+	return ""
 }
 
 // TestFailsClosed: a step that cannot be done ends the setup with an

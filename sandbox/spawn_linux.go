@@ -35,6 +35,8 @@ type Sandbox struct {
 	msgs     chan message
 	listener chan int
 
+	idLease *os.File // the leased host uid (root), held while the init lives
+
 	mu       sync.Mutex
 	waited   bool
 	exitMsg  *exitMsg
@@ -161,10 +163,23 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 	}()
 
 	uid, gid := spec.HostUID, spec.HostGID
+	// Root never creates the namespace itself (see hostid_linux.go): the
+	// uid it maps to does.
+	leased := os.Getuid() == 0
 	if uid < 0 || gid < 0 {
 		uid, gid = os.Getuid(), os.Getgid()
 		if uid == 0 {
-			uid, gid = DefaultHostID, DefaultHostID
+			id, lease, lerr := leaseHostUID()
+			if lerr != nil {
+				return nil, &SetupError{Step: "userns: host uid", Layer: "userns", Err: lerr.Error()}
+			}
+			s.idLease = lease
+			defer func() {
+				if err != nil {
+					s.releaseHostUID()
+				}
+			}()
+			uid, gid = id, DefaultHostID
 		}
 	}
 	if uid == 0 || gid == 0 {
@@ -205,11 +220,19 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		// is the task's own).
 		s.cmd.Env = []string{"GORACE=atexit_sleep_ms=0"}
 	}
-	if spec.IntoCgroup {
+	// Born in the cgroup only when the supervisor creates the namespace
+	// itself: the uid root creates it as may not write the cgroups' procs
+	// files, so the init is placed (spec.Place) after it started.
+	bornIn := spec.IntoCgroup && !leased
+	if bornIn {
 		s.cmd.SysProcAttr.UseCgroupFD = true
 		s.cmd.SysProcAttr.CgroupFD = spec.CgroupFD
 	}
-	if err := s.cmd.Start(); err != nil {
+	start := s.cmd.Start
+	if leased {
+		start = func() error { return startAs(s.cmd, uid, gid, s.procDone) }
+	}
+	if err := start(); err != nil {
 		return nil, &SetupError{Step: "namespaces: spawn stage-2 init", Layer: "userns", Err: err.Error()}
 	}
 	go func() {
@@ -224,7 +247,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		return nil, &SetupError{Step: "control: send the spec", Err: err.Error()}
 	}
 	go s.readLoop()
-	if spec.Place != nil {
+	if spec.Place != nil && !bornIn {
 		go func() { s.placed <- spec.Place(s.cmd.Process.Pid) }()
 	} else {
 		s.placed <- nil
@@ -447,6 +470,7 @@ func (s *Sandbox) Wait() Exit {
 	unix.Close(s.ctl)
 	s.dropListener()
 	s.dropProxy()
+	s.releaseHostUID()
 	if s.cmd.ProcessState != nil {
 		ex.InitEnd = s.cmd.ProcessState.String()
 	}
@@ -520,10 +544,22 @@ func (s *Sandbox) Close() {
 	unix.Close(s.ctl)
 	s.dropListener()
 	s.dropProxy()
+	s.releaseHostUID()
 	s.dropWork()
 	s.stdoutR.Close()
 	s.stderrR.Close()
 	s.initLog.text()
+}
+
+// releaseHostUID ends the lease of the host uid, once the init is gone.
+func (s *Sandbox) releaseHostUID() {
+	s.mu.Lock()
+	f := s.idLease
+	s.idLease = nil
+	s.mu.Unlock()
+	if f != nil {
+		f.Close()
+	}
 }
 
 // maxInitLog bounds what is kept of the init's own stderr.

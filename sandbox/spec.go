@@ -56,7 +56,9 @@ type Spec struct {
 	// Host side only (not sent to the init).
 
 	// HostUID and HostGID are what the sandbox uid maps to; -1 picks the
-	// default: the caller's own ids, or for root [DefaultHostID].
+	// default: the caller's own ids, or for root a uid leased for the run
+	// from [HostUIDBase, HostUIDBase+HostUIDCount) with gid
+	// [DefaultHostID] (hostid_linux.go).
 	HostUID int `json:"-"`
 	HostGID int `json:"-"`
 	// Place, when set, is called with the init's host pid right after it
@@ -65,7 +67,9 @@ type Spec struct {
 	Place func(pid int) error `json:"-"`
 	// IntoCgroup spawns the init straight into the cgroup v2 directory
 	// CgroupFD (clone3 CLONE_INTO_CGROUP): no move, no 6-14 ms wait. Only
-	// for a group whose hierarchies are all v2.
+	// for a group whose hierarchies are all v2, and only when the
+	// supervisor itself creates the namespace (not root's leased uids,
+	// which may not write cgroup.procs): Place is used then.
 	IntoCgroup bool `json:"-"`
 	CgroupFD   int  `json:"-"`
 	// Stdout and Stderr receive the interpreter's output; Stdin feeds it
@@ -105,8 +109,9 @@ const (
 	GID = 1000
 )
 
-// DefaultHostID is the host uid and gid the sandbox maps to when the
-// supervisor runs as root: an unprivileged id no account uses, never 0.
+// DefaultHostID is the host gid every sandbox of root maps to (and the
+// base of the uids leased to them): an unprivileged id no account uses,
+// never 0.
 const DefaultHostID = 0x6f000000
 
 // Paths inside the sandbox.
