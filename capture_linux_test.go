@@ -37,15 +37,17 @@ func (w *slowWriter) Write(b []byte) (int, error) {
 // part of the output lost: the script blocked on a full pipe).
 func TestSlowReader(t *testing.T) {
 	needPython(t)
-	w := &slowWriter{delay: 3 * time.Second}
+	// The reader stalls longer than the wall limit; the limit leaves a
+	// loaded machine room to start the interpreter.
+	w := &slowWriter{delay: 10 * time.Second}
 	res := run(t, "import sys\nsys.stdout.write('x' * (512 << 10))\n", func(p *policy.Policy) {
-		p.Limits.WallTime = policy.Duration(2 * time.Second)
+		p.Limits.WallTime = policy.Duration(8 * time.Second)
 		p.Limits.CPUTime = policy.Duration(2 * time.Second)
 	}, Job{Stdout: w})
 	if res.Status != StatusOK {
 		t.Fatalf("status %s (%s), want ok", res.Status, res.Error)
 	}
-	if res.Usage.WallMS >= 2000 {
+	if res.Usage.WallMS >= 8000 {
 		t.Errorf("wall %d ms: the reader's pace counted against the script", res.Usage.WallMS)
 	}
 	w.mu.Lock()
