@@ -96,7 +96,7 @@ func runAuditProve(ctx context.Context, env *Env, args []string) error {
 	}
 	p, err := audit.Prove(*dir, indexes, cp, v)
 	if err != nil {
-		return withHint(err, "a record newer than the last checkpoint is proved after the next one: cordon audit checkpoint %s", *dir)
+		return withHint(err, "a record newer than the last checkpoint is proved after the next one: cordon audit checkpoint --dir %s", *dir)
 	}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")
