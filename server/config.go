@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/cordonsec/cordon/policy"
@@ -152,12 +153,25 @@ func LoadConfig(path string) (*Config, error) {
 func ParseConfig(path string, data []byte) (*Config, error) {
 	c := &Config{file: path}
 	pos, err := policy.DecodeYAML(path, data, c)
-	if err != nil {
+	var errs policy.Errors
+	if err != nil && !errors.As(err, &errs) {
 		return nil, err
 	}
+	// The checks below run too, so every problem is reported at once; a
+	// field that failed to decode is not reported again.
+	decoded := map[string]bool{}
+	for _, e := range errs {
+		decoded[e.Field] = true
+	}
 	c.fill()
-	var errs policy.Errors
 	bad := func(field, format string, args ...any) {
+		// A list element that failed to decode was zeroed: nothing
+		// under it is worth a second message.
+		for f := range decoded {
+			if field == f || strings.HasPrefix(field, f+".") || strings.HasPrefix(field, f+"[") {
+				return
+			}
+		}
 		e := &policy.Error{File: path, Field: field, Msg: fmt.Sprintf(format, args...)}
 		// The value's own place, else its parent's (a missing key).
 		for f := field; f != ""; {
@@ -231,6 +245,12 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		}
 	}
 	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool {
+			if errs[i].Line != errs[j].Line {
+				return errs[i].Line < errs[j].Line
+			}
+			return errs[i].Column < errs[j].Column
+		})
 		return nil, errs
 	}
 	return c, nil

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/cordonsec/cordon/policy"
 	"github.com/cordonsec/cordon/server"
 )
 
@@ -80,7 +81,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg, err := server.LoadConfig(*configFile)
 	if err != nil {
-		return withHint(err, "docs/server.md describes every key of the config")
+		var pe policy.Errors
+		if !errors.As(err, &pe) {
+			return withHint(err, "docs/server.md describes every key of the config")
+		}
+		for _, e := range pe {
+			errorf(env, "%v", e)
+		}
+		hintf(env, "docs/server.md describes every key of the config")
+		return exitCode(1)
 	}
 	if *listen != "" {
 		cfg.Listen = *listen
