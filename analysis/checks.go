@@ -64,7 +64,7 @@ var shells = map[string]bool{"sh": true, "bash": true, "zsh": true, "dash": true
 // launchers run the program named after them (env sh -c ..., sudo bash).
 var launchers = map[string]bool{"env": true, "nohup": true, "sudo": true, "doas": true, "timeout": true,
 	"setsid": true, "nice": true, "ionice": true, "stdbuf": true, "exec": true, "command": true, "xargs": true,
-	"chrt": true, "taskset": true, "unbuffer": true, "script": false}
+	"chrt": true, "taskset": true, "unbuffer": true}
 
 // program returns the program a process call starts, when constant,
 // looking past launchers, their options and VAR=value words.

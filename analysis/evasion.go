@@ -215,7 +215,7 @@ func (a *analyzer) readsModuleName(n int32, sc *scope) bool {
 var getterDanger = map[string]bool{"system": true, "popen": true, "exec": true, "eval": true, "compile": true,
 	"__import__": true, "execfile": true, "execv": true, "execve": true, "execl": true, "execvp": true,
 	"spawnv": true, "spawnl": true, "posix_spawn": true, "fork": true, "getoutput": true, "check_output": true,
-	"Popen": true, "loads": false, "__globals__": true, "__builtins__": true, "__subclasses__": true,
+	"Popen": true, "__globals__": true, "__builtins__": true, "__subclasses__": true,
 	"__code__": true, "f_globals": true, "f_builtins": true, "__getattribute__": true, "_getframe": true}
 
 var dnsLookups = map[string]bool{"socket.gethostbyname": true, "socket.gethostbyname_ex": true, "socket.getaddrinfo": true,

@@ -292,10 +292,9 @@ func (a *analyzer) inlineCall(fd *fnDef, n int32, f frame) {
 	if body == none {
 		return
 	}
-	if size := int(t.subtreeEnd(body) - body); size > a.inlineBudget {
+	size := int(t.subtreeEnd(body) - body)
+	if size > a.inlineBudget {
 		return
-	} else {
-		a.inlineBudget -= size
 	}
 	a.inlining++
 	defer func() { a.inlining-- }()
@@ -310,6 +309,7 @@ func (a *analyzer) inlineCall(fd *fnDef, n int32, f frame) {
 	if !any {
 		return
 	}
+	a.inlineBudget -= size
 	_ = a.walk([]frame{{n: body, sc: fs, loop: f.loop, infinite: f.infinite, bomb: f.bomb, tiny: f.tiny}})
 }
 
