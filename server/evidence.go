@@ -11,6 +11,8 @@ import (
 	"os"
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/cordonsec/cordon/audit"
 )
 
@@ -43,7 +45,8 @@ func (e *evidence) prove(ctx context.Context, index int64) (*audit.Proof, error)
 	}
 }
 
-// usable says whether the log can take records.
+// usable says whether the log can take records: its folder is there and
+// writable.
 func (e *evidence) usable() error {
 	st, err := os.Stat(e.log.Dir())
 	if err != nil {
@@ -52,7 +55,7 @@ func (e *evidence) usable() error {
 	if !st.IsDir() {
 		return errors.New("not a directory")
 	}
-	return nil
+	return unix.Access(e.log.Dir(), unix.W_OK)
 }
 
 func (e *evidence) recordUnstarted(j journalEntry, status, msg string) (audit.Entry, error) {

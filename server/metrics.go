@@ -23,6 +23,7 @@ type metrics struct {
 	requests *prometheus.CounterVec // by code
 	inflight prometheus.Gauge
 	wall     prometheus.Histogram
+	evidence prometheus.Histogram
 }
 
 func newMetrics(s *Server) *metrics {
@@ -39,11 +40,14 @@ func newMetrics(s *Server) *metrics {
 		Help: "Runs executing now."})
 	m.wall = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "cordon_run_wall_seconds",
 		Help: "Wall-clock time of finished runs.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)})
+	m.evidence = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "cordon_evidence_seconds",
+		Help:    "Time from a run's end to its evidence: a checkpoint covering its record, and the inclusion proof.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
 	queued := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cordon_queue_depth",
 		Help: "Runs waiting for a worker."}, func() float64 { return float64(s.q.Len()) })
 	workers := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cordon_workers",
 		Help: "Workers (runs that may execute at once)."}, func() float64 { return float64(s.cfg.Workers) })
-	m.reg.MustRegister(m.accepted, m.runs, m.refused, m.requests, m.inflight, m.wall, queued, workers,
+	m.reg.MustRegister(m.accepted, m.runs, m.refused, m.requests, m.inflight, m.wall, m.evidence, queued, workers,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	for _, st := range cordon.Statuses {
 		m.runs.WithLabelValues(string(st))

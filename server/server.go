@@ -59,6 +59,7 @@ type Server struct {
 	bg        sync.WaitGroup // callbacks
 	draining  atomic.Bool
 	avgWallMS atomic.Int64
+	hostErr   atomic.Value // *errBox: the last host probe's verdict
 }
 
 // New builds the service from cfg: it loads the tenants, opens the audit
@@ -109,6 +110,8 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 	}
 	s.runCtx, s.cancelAll = context.WithCancel(context.Background())
 	s.popCtx, s.stopPop = context.WithCancel(context.Background())
+	s.probeHost(s.popCtx)
+	go s.hostLoop(s.popCtx)
 	for range cfg.Workers {
 		s.workers.Add(1)
 		go s.worker()
@@ -159,18 +162,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// Ready says whether the service can take runs: the audit log is usable
-// and it is not shutting down.
-func (s *Server) Ready() error {
-	if s.draining.Load() {
-		return errors.New("shutting down")
-	}
-	if err := s.ev.usable(); err != nil {
-		return fmt.Errorf("audit log: %w", err)
-	}
-	return nil
 }
 
 func (s *Server) tenant(name string) *Tenant {
@@ -271,7 +262,9 @@ func (s *Server) finish(r *Run, res *cordon.Result, status string) {
 	var proof *audit.Proof
 	var perr string
 	if res.Audit != nil {
+		t0 := time.Now()
 		p, err := s.ev.prove(context.Background(), res.Audit.Index)
+		s.m.evidence.Observe(time.Since(t0).Seconds())
 		if err != nil {
 			perr = err.Error()
 			s.log.Warn("evidence", "run", r.ID, "err", err)

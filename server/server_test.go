@@ -762,6 +762,19 @@ func TestHealthAndPolicy(t *testing.T) {
 	if bytes.Contains(b, []byte("acme")) {
 		t.Error("a tenant's name is in the metrics")
 	}
+	// Without its audit log the service is not ready.
+	auditDir := filepath.Join(r.dir, "audit")
+	if err := os.Rename(auditDir, auditDir+".away"); err != nil {
+		t.Fatal(err)
+	}
+	resp, b = r.do("GET", "/readyz", "", nil)
+	r.problemOf(resp, b, "not-ready")
+	if err := os.Rename(auditDir+".away", auditDir); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := r.do("GET", "/readyz", "", nil); resp.StatusCode != 200 {
+		t.Fatalf("ready again: %d", resp.StatusCode)
+	}
 }
 
 func TestConfigErrorsHavePositions(t *testing.T) {

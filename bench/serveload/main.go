@@ -202,6 +202,22 @@ tenants:
 		time.Sleep(200 * time.Millisecond)
 	}
 	r := rss.stop()
+	if resp, err := client.Get(base + "/metrics"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var sum, n float64
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "cordon_evidence_seconds_sum "); ok {
+				sum, _ = strconv.ParseFloat(v, 64)
+			}
+			if v, ok := strings.CutPrefix(l, "cordon_evidence_seconds_count "); ok {
+				n, _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		if n > 0 {
+			fmt.Printf("evidence (checkpoint + proof) per run: %.1f ms on average over %.0f runs\n", 1000*sum/n, n)
+		}
+	}
 	// Stop the server (it seals the log).
 	cmd.Process.Signal(syscall.SIGTERM)
 	exited := make(chan struct{})
