@@ -178,6 +178,8 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		}
 		cgState = LayerDegraded
 		degrade(policy.LayerCgroup, fmt.Sprintf("%v; rlimits stand in (isolation.allow_degraded)", err))
+		events = append(events, Event{Type: "memory-degraded", Message: memoryDegraded,
+			Detail: map[string]any{"layer": string(policy.LayerCgroup)}})
 	}
 	if group != nil && !group.SwapBounded() {
 		events = append(events, Event{Type: "swap-unbounded",
@@ -271,35 +273,54 @@ func within(p, dir string) bool {
 	return p == dir || dir == "/" || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }
 
+// memoryDegraded says what memory limiting is without the cgroup layer.
+const memoryDegraded = "memory: degraded — limits.memory bounds each process's own writable memory (RLIMIT_DATA, plus 2 MiB of stack per allowed task), not the tree's sum; " +
+	"page cache, the tmpfs folders (bounded by their own sizes), kernel memory and SysV shared memory are not counted; " +
+	"running out is a MemoryError (exit-nonzero), never memory-limit, and peak_memory_bytes is sampled"
+
+// threadStack is the stack each thread reserves when the cgroup layer is
+// degraded: RLIMIT_STACK, which glibc takes as the default thread stack
+// size (and which bounds the main thread's stack too).
+const threadStack = 2 << 20
+
 // rlimits turns the policy's limits into the interpreter's rlimits. With
 // the cgroup holding memory and tasks, RLIMIT_AS and RLIMIT_NPROC are
-// looser ceilings (so the cgroup's precise counters decide the status);
-// without it they are the limit.
+// looser ceilings (so the cgroup's precise counters decide the status).
+// Without it they are the limit: memory is bounded by RLIMIT_DATA (the
+// writable private memory a process maps: heap, anonymous mappings,
+// thread stacks — not the address space merely reserved, such as the
+// 64 MiB malloc arenas of Python's threads, which RLIMIT_AS counted and so
+// let only six threads start), sized limits.memory plus a 2 MiB stack for
+// each task limits.processes allows, so that many threads can start.
 func rlimits(pol *policy.Policy, cgroupActive bool) []sandbox.Rlimit {
 	l := pol.Limits
 	cpu := uint64(math.Ceil(l.CPUTime.D().Seconds()))
 	if cpu < 1 {
 		cpu = 1
 	}
-	as := uint64(l.Memory)
 	nproc := uint64(l.Processes)
+	rl := []sandbox.Rlimit{
+		{Resource: unix.RLIMIT_CPU, Cur: cpu, Max: cpu + 1},
+		{Resource: unix.RLIMIT_FSIZE, Cur: uint64(l.FileSize), Max: uint64(l.FileSize)},
+		{Resource: unix.RLIMIT_NOFILE, Cur: uint64(l.OpenFiles), Max: uint64(l.OpenFiles)},
+		{Resource: unix.RLIMIT_CORE, Cur: 0, Max: 0},
+		{Resource: unix.RLIMIT_MEMLOCK, Cur: 0, Max: 0},
+	}
 	if cgroupActive {
 		// Python threads reserve 64 MiB arenas and 8 MiB stacks of
 		// address space they never touch. The pids cgroup is the exact
 		// limit (its counter is the evidence of a hit), RLIMIT_NPROC a
 		// backstop.
-		as = 4*uint64(l.Memory) + 1<<30
-		nproc += initPids
+		as := 4*uint64(l.Memory) + 1<<30
+		return append(rl,
+			sandbox.Rlimit{Resource: unix.RLIMIT_AS, Cur: as, Max: as},
+			sandbox.Rlimit{Resource: unix.RLIMIT_NPROC, Cur: nproc + initPids, Max: nproc + initPids})
 	}
-	return []sandbox.Rlimit{
-		{Resource: unix.RLIMIT_CPU, Cur: cpu, Max: cpu + 1},
-		{Resource: unix.RLIMIT_AS, Cur: as, Max: as},
-		{Resource: unix.RLIMIT_FSIZE, Cur: uint64(l.FileSize), Max: uint64(l.FileSize)},
-		{Resource: unix.RLIMIT_NOFILE, Cur: uint64(l.OpenFiles), Max: uint64(l.OpenFiles)},
-		{Resource: unix.RLIMIT_NPROC, Cur: nproc, Max: nproc},
-		{Resource: unix.RLIMIT_CORE, Cur: 0, Max: 0},
-		{Resource: unix.RLIMIT_MEMLOCK, Cur: 0, Max: 0},
-	}
+	data := uint64(l.Memory) + nproc*threadStack
+	return append(rl,
+		sandbox.Rlimit{Resource: unix.RLIMIT_DATA, Cur: data, Max: data},
+		sandbox.Rlimit{Resource: unix.RLIMIT_STACK, Cur: threadStack, Max: threadStack},
+		sandbox.Rlimit{Resource: unix.RLIMIT_NPROC, Cur: nproc, Max: nproc})
 }
 
 // Close gives up a prepared sandbox that will not run: its processes and

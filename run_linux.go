@@ -200,8 +200,12 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	}()
 
 	wall := time.AfterFunc(pol.Limits.WallTime.D(), func() { s.kill(killedTimeout) })
+	var tree *treeWatch
 	if p.group != nil {
 		go watchCPU(p.group, pol.Limits.CPUTime.D(), s, p.sb.Done())
+	} else {
+		tree = &treeWatch{}
+		go tree.watch(p.sb, pol.Limits.CPUTime.D(), s)
 	}
 	ex := p.sb.Wait()
 	wall.Stop()
@@ -224,6 +228,16 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	res.Usage.CPUUserMS = ex.UserUS / 1000
 	res.Usage.CPUSysMS = ex.SysUS / 1000
 	res.Usage.PeakMemoryBytes = ex.MaxRSSKB * 1024
+	var tr treeSeen
+	if tree != nil {
+		// Without the cgroup: the sampled tree, which is all there is
+		// of a run the init could not report (killed).
+		tr = tree.seen()
+		if !ex.Reported || tr.CPUMS > res.Usage.CPUUserMS+res.Usage.CPUSysMS {
+			res.Usage.CPUUserMS, res.Usage.CPUSysMS = tr.CPUMS, 0
+		}
+		res.Usage.PeakMemoryBytes = max(res.Usage.PeakMemoryBytes, tr.PeakRSS)
+	}
 	if p.group != nil {
 		if st.CPUUser+st.CPUSystem > 0 {
 			res.Usage.CPUUserMS = st.CPUUser.Milliseconds()
@@ -240,7 +254,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	reason, dangerous := s.reason, s.dangerous
 	s.mu.Unlock()
 	res.Events = append(res.Events, missingPrograms(res.Stderr)...)
-	decide(&res, pol, ex, st, reason, dangerous)
+	decide(&res, pol, ex, st, tr, reason, dangerous)
 	// Stage: output files, once nothing of the sandbox runs.
 	if job.OutputDir != "" && res.Status != StatusCanceled {
 		if work := p.sb.WorkDir(); work != nil {
@@ -255,6 +269,52 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		err = ctx.Err()
 	}
 	return res, err
+}
+
+// treeWatch samples a sandbox's process tree from /proc when there is no
+// cgroup to count it (the degraded cgroup layer).
+type treeWatch struct {
+	mu sync.Mutex
+	tr treeSeen
+}
+
+// treeSeen is what the samples saw: the most tasks at once, the last CPU
+// time of the tree and the highest resident memory.
+type treeSeen struct {
+	MaxTasks int
+	CPUMS    int64
+	PeakRSS  int64
+}
+
+// watch samples the tree every cpuPoll until the sandbox ends, and kills
+// it when the tree's CPU time reaches limit (RLIMIT_CPU bounds each
+// process only).
+func (w *treeWatch) watch(sb *sandbox.Sandbox, limit time.Duration, s *supervisor) {
+	t := time.NewTicker(cpuPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-sb.Done():
+			return
+		case <-t.C:
+		}
+		smp := sb.SampleTree()
+		w.mu.Lock()
+		w.tr.MaxTasks = max(w.tr.MaxTasks, smp.Tasks)
+		w.tr.CPUMS = max(w.tr.CPUMS, smp.CPUMS)
+		w.tr.PeakRSS = max(w.tr.PeakRSS, smp.RSSBytes)
+		w.mu.Unlock()
+		if time.Duration(smp.CPUMS)*time.Millisecond >= limit {
+			s.kill(killedCPU)
+			return
+		}
+	}
+}
+
+func (w *treeWatch) seen() treeSeen {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.tr
 }
 
 // watchCPU kills the sandbox when the CPU time of its whole tree (the
@@ -384,13 +444,13 @@ func (s *supervisor) refusal(r seccomp.Refusal) {
 // the CPU time measured (cpuMS) and the limit: SIGKILL (the hard limit,
 // one second above the soft one) with the CPU time at the limit, or
 // SIGXCPU (the soft limit) — which the seccomp filter keeps the script
-// from sending — with the CPU time within 10% of it (the kernel counts
-// RLIMIT_CPU in whole scheduler ticks, rusage in exact run time, so the
-// latter can be a few ticks short).
+// from sending — with at least half the limit measured (the kernel counts
+// RLIMIT_CPU in scheduler ticks, which on a loaded host overcount: 2 s of
+// ticks measured 1.65 s of run time in rusage).
 func cpuLimitSignal(sig syscall.Signal, cpuMS, limitMS int64) bool {
 	switch sig {
 	case syscall.SIGXCPU:
-		return cpuMS*10 >= limitMS*9
+		return cpuMS*2 >= limitMS
 	case syscall.SIGKILL:
 		return cpuMS >= limitMS
 	}
@@ -402,7 +462,7 @@ func cpuLimitSignal(sig syscall.Signal, cpuMS, limitMS int64) bool {
 // supervisor's own kills, cgroup counters, CPU time measured by the kernel,
 // and a SIGXFSZ death (which only the kernel's file-size refusal can
 // cause).
-func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, reason killReason, dangerous int) {
+func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, tr treeSeen, reason killReason, dangerous int) {
 	ws := ex.WaitStatus
 	res.ExitCode = -1
 	if ex.Reported {
@@ -449,6 +509,11 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, r
 	case st.PidsMaxHits > 0:
 		res.Status = StatusPidsLimit
 		limitEvent("pids-limit", fmt.Sprintf("process limit %d reached (%d forks refused)", pol.Limits.Processes, st.PidsMaxHits))
+	case tr.MaxTasks >= pol.Limits.Processes && (ws.Signaled() || ws.ExitStatus() != 0):
+		// Degraded: RLIMIT_NPROC refuses forks silently; the sampled
+		// tree at the limit and a failed run are the evidence.
+		res.Status = StatusPidsLimit
+		limitEvent("pids-limit", fmt.Sprintf("process limit %d reached (%d tasks seen; RLIMIT_NPROC refuses more)", pol.Limits.Processes, tr.MaxTasks))
 	case ws.Signaled() && cpuLimitSignal(ws.Signal(), cpuMS, pol.Limits.CPUTime.D().Milliseconds()):
 		res.Status = StatusCPULimit
 		limitEvent("cpu-limit", fmt.Sprintf("CPU time limit %s reached (%d ms used)", pol.Limits.CPUTime, cpuMS))
