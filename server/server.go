@@ -30,10 +30,21 @@ import (
 	"github.com/cordonsec/cordon/policy"
 )
 
+// runner is what the workers need of the library: cordon.Executor.
+type runner interface {
+	Run(ctx context.Context, job cordon.Job) (cordon.Result, error)
+	Close() error
+}
+
+// stuckGrace is how long past a run's wall-time limit (plus a cancel) the
+// service waits for the library to return before it gives the run up
+// (see execute).
+var stuckGrace = time.Minute
+
 // Server is a running service.
 type Server struct {
 	cfg *Config
-	ex  *cordon.Executor
+	ex  runner
 	q   Queue
 	st  *store
 	ev  *evidence
@@ -200,9 +211,22 @@ func (s *Server) execute(r *Run) {
 	job := r.job
 	job.ID, job.Tenant = r.ID, r.tenant
 	job.Stdout, job.Stderr = r.out.writer(0), r.out.writer(1)
-	res, err := s.ex.Run(r.ctx, job)
+	res, err, ok := s.runBounded(r, job)
 	s.m.inflight.Dec()
-	if res.Status == "" || (res.Audit == nil && !auditFailed(&res)) {
+	if !ok {
+		// The library did not return: the run is given up so that its
+		// client, its tenant's slot and the audit log are not held
+		// forever. The call's goroutine is left behind (and logged).
+		s.log.Error("run stuck in the library; given up", "run", r.ID, "grace", stuckGrace.String())
+		msg := fmt.Sprintf("the sandbox did not end within wall_time + %s; the run was given up", stuckGrace)
+		res = cordon.Result{ID: r.ID, Status: cordon.StatusInternalError, ExitCode: -1, Error: msg,
+			Layers: map[policy.Layer]cordon.LayerState{}, Events: []cordon.Event{}, Findings: []cordon.Finding{}}
+		if ent, err := s.ev.recordEnd(r.jent, string(res.Status), msg); err != nil {
+			res.Events = append(res.Events, cordon.Event{Type: "audit-failed", Message: err.Error()})
+		} else {
+			res.Audit = &cordon.AuditEntry{Index: ent.Index, LeafHash: ent.Hash.String()}
+		}
+	} else if res.Status == "" || (res.Audit == nil && !auditFailed(&res)) {
 		// The library refused the job or stopped before its audit start
 		// record (input refused, analysis failed, canceled while the
 		// sandbox was being built): the service writes both records, so
@@ -233,6 +257,37 @@ func (s *Server) execute(r *Run) {
 		status = statusCanceled
 	}
 	s.finish(r, &res, status)
+}
+
+// runBounded runs job, giving up (ok false) when the library has not
+// returned stuckGrace after the run's wall-time limit, canceled or not.
+func (s *Server) runBounded(r *Run, job cordon.Job) (cordon.Result, error, bool) {
+	type out struct {
+		res cordon.Result
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		res, err := s.ex.Run(r.ctx, job)
+		done <- out{res, err}
+	}()
+	limit := job.Policy.Limits.WallTime.D() + stuckGrace
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case o := <-done:
+		return o.res, o.err, true
+	case <-t.C:
+	}
+	// Past every limit: cancel, and give it one more grace.
+	r.cancel()
+	t.Reset(stuckGrace)
+	select {
+	case o := <-done:
+		return o.res, o.err, true
+	case <-t.C:
+		return cordon.Result{}, nil, false
+	}
 }
 
 func auditFailed(res *cordon.Result) bool {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cordonsec/cordon"
 	"github.com/cordonsec/cordon/analysis"
 	"github.com/cordonsec/cordon/audit"
 	"github.com/cordonsec/cordon/interp"
@@ -911,5 +912,38 @@ func TestGracefulShutdown(t *testing.T) {
 				t.Errorf("after shutdown: %d records, sealed %d, findings %v", rep.Records, rep.Sealed, rep.Findings)
 			}
 		})
+	}
+}
+
+// hangingRunner never returns from Run until released (a sandbox that
+// does not end).
+type hangingRunner struct {
+	runner
+	release chan struct{}
+}
+
+func (h *hangingRunner) Run(ctx context.Context, job cordon.Job) (cordon.Result, error) {
+	<-h.release
+	return cordon.Result{}, ctx.Err()
+}
+
+func TestStuckRunGivenUp(t *testing.T) {
+	r := newRig(t, "")
+	h := &hangingRunner{runner: r.srv.ex, release: make(chan struct{})}
+	defer close(h.release)
+	r.srv.ex = h
+	old := stuckGrace
+	stuckGrace = 200 * time.Millisecond
+	defer func() { stuckGrace = old }()
+	resp, b := r.do("POST", "/v1/runs?wait=20", "acme", map[string]any{"source": "print(1)",
+		"policy": map[string]any{"limits": map[string]string{"wall_time": "1s", "cpu_time": "1s"}}})
+	v := r.view(b)
+	if resp.StatusCode != 200 || v.Status != "internal-error" || !strings.Contains(v.Result.Error, "given up") {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	r.checkEvidence(v, "acme")
+	// The tenant's slot is free again: another run is taken.
+	if n := r.srv.q.Running(); n != 0 {
+		t.Fatalf("%d runs still hold a slot", n)
 	}
 }
