@@ -275,7 +275,7 @@ func within(p, dir string) bool {
 
 // memoryDegraded says what memory limiting is without the cgroup layer.
 const memoryDegraded = "memory: degraded — limits.memory bounds each process's own writable memory (RLIMIT_DATA, plus 2 MiB of stack per allowed task), not the tree's sum; " +
-	"page cache, the tmpfs folders (bounded by their own sizes), kernel memory and SysV shared memory are not counted; " +
+	"page cache, the tmpfs folders (bounded by their own sizes), kernel memory and SysV shared memory (when allowed) are not counted; " +
 	"running out is a MemoryError (exit-nonzero), never memory-limit, and peak_memory_bytes is sampled"
 
 // threadStack is the stack each thread reserves when the cgroup layer is

@@ -305,10 +305,11 @@ type Isolation struct {
 
 // SyscallGroups are the optional syscall groups isolation.allow_syscalls
 // may name: "aio" (legacy AIO: io_setup, io_submit, ..., which take
-// events from the host-wide fs.aio-max-nr) and "memfd" (memfd_create:
-// anonymous files are executable and outside the tmpfs bounds). Python
-// needs neither.
-var SyscallGroups = []string{"aio", "memfd"}
+// events from the host-wide fs.aio-max-nr), "memfd" (memfd_create:
+// anonymous files are executable and outside the tmpfs bounds) and
+// "sysvshm" (shmget, shmat, ...: outside the tmpfs bounds and the
+// degraded memory limit). Python needs none of them.
+var SyscallGroups = []string{"aio", "memfd", "sysvshm"}
 
 // MayDegrade reports whether the policy lets layer l degrade.
 func (i Isolation) MayDegrade(l Layer) bool {

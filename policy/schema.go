@@ -67,7 +67,7 @@ var descriptions = map[string]string{
 	"runtime.tools":                    "Programs the script may run (sh, git, ...): names looked up in /usr/local/bin, /usr/bin, /bin, or absolute paths; each bound read-only with its shared libraries. None by default.",
 	"isolation":                        "Which isolation layers may run degraded instead of refusing the run.",
 	"isolation.allow_degraded":         "Layers that may run weaker than asked.",
-	"isolation.allow_syscalls":         "Optional syscall groups the filter refuses by default: aio, memfd.",
+	"isolation.allow_syscalls":         "Optional syscall groups the filter refuses by default: aio, memfd, sysvshm.",
 	"isolation.refusals":               "What a refused system call does to the run, per class: kill (end it at once, security-violation), violation (status security-violation), record (an event only). Every refusal is an event and in the audit log whatever the action.",
 	"isolation.refusals.process":       "ptrace, process_vm_readv/writev, pidfd_getfd, kcmp. Default violation.",
 	"isolation.refusals.mount":         "mount, umount2, the new mount API, mount_setattr, pivot_root. Default violation.",

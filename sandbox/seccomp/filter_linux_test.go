@@ -141,6 +141,7 @@ func TestFilterTable(t *testing.T) {
 		tc{"memfd_create off by default", data(t, "memfd_create", 0, 1), retENOSYS},
 		tc{"io_setup off by default", data(t, "io_setup", 1024, 0x1000), retENOSYS},
 		tc{"io_submit off by default", data(t, "io_submit", 1, 1, 0x1000), retENOSYS},
+		tc{"shmget off by default", data(t, "shmget", 0, 1<<20, 0o1600), retENOSYS},
 		tc{"unlisted get_mempolicy", data(t, "get_mempolicy"), retENOSYS},
 		tc{"unknown number", seccompData{Nr: 1000, Arch: uint32(arch.X86_64.ID)}, retENOSYS},
 		tc{"negative number (x32 bit set)", seccompData{Nr: -1, Arch: uint32(arch.X86_64.ID)}, retEPERM},
@@ -189,6 +190,12 @@ func TestOptionalGroups(t *testing.T) {
 		if got, err := eval(f.Instructions(), data(t, name, 0, 1)); err != nil || got != want {
 			t.Errorf("%s with memfd allowed: %#x, %v; want %#x", name, got, err, want)
 		}
+	}
+	if _, err := Build(Options{Allow: OptionalGroups()}); err != nil {
+		t.Errorf("the groups OptionalGroups names do not all build: %v", err)
+	}
+	if len(optional) != len(OptionalGroups()) {
+		t.Errorf("OptionalGroups %v does not list the %d groups", OptionalGroups(), len(optional))
 	}
 	if _, err := Build(Options{Allow: []string{"ptrace"}}); err == nil {
 		t.Errorf("an unknown optional group was accepted")

@@ -68,8 +68,10 @@ var allowed = []string{
 	"socket", "socketpair", "bind", "listen", "accept", "accept4", "connect",
 	"getsockname", "getpeername", "getsockopt", "setsockopt", "sendto", "recvfrom",
 	"sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown",
-	// System V and POSIX IPC (private IPC namespace; multiprocessing)
-	"shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl",
+	// System V semaphores and message queues, POSIX message queues
+	// (private IPC namespace; multiprocessing). SysV shared memory is the
+	// optional group "sysvshm".
+	"semget", "semop", "semtimedop", "semctl",
 	"msgget", "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend",
 	"mq_timedreceive", "mq_notify", "mq_getsetattr",
 	// information
@@ -90,10 +92,16 @@ var optional = map[string]struct {
 	// Legacy AIO takes events from the host-wide fs.aio-max-nr pool.
 	"aio": {[]string{"io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents"},
 		"legacy AIO takes events from the host-wide fs.aio-max-nr"},
+	// SysV shared memory lives outside every tmpfs bound and the cgroup-
+	// less memory limit; its per-IPC-namespace limits (kernel.shmmax,
+	// shmall, shmmni) can only be set by the namespace's root, which the
+	// sandbox does not map.
+	"sysvshm": {[]string{"shmget", "shmat", "shmdt", "shmctl"},
+		"SysV shared memory is outside the tmpfs bounds and the degraded memory limit"},
 }
 
 // OptionalGroups are the names Options.Allow accepts, sorted.
-func OptionalGroups() []string { return []string{"aio", "memfd"} }
+func OptionalGroups() []string { return []string{"aio", "memfd", "sysvshm"} }
 
 // optionalGroup returns the optional group a syscall belongs to, if any.
 func optionalGroup(name string) (string, bool) {

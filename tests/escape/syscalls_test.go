@@ -68,8 +68,9 @@ func TestDangerousSyscalls(t *testing.T) {
 	}
 }
 
-// TestOptionalSyscalls: memfd_create and legacy AIO are refused (and
-// reported) unless the policy's isolation.allow_syscalls names them.
+// TestOptionalSyscalls: memfd_create, legacy AIO and SysV shared memory are
+// refused (and reported) unless the policy's isolation.allow_syscalls
+// names them.
 func TestOptionalSyscalls(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skipf("optional_syscalls.py carries x86_64 syscall numbers; this is %s", runtime.GOARCH)
@@ -82,13 +83,13 @@ func TestOptionalSyscalls(t *testing.T) {
 				d := newRunDir(t, m)
 				s := spec{script: "optional_syscalls.py"}
 				if allow {
-					s.syscalls = []string{"aio", "memfd"}
+					s.syscalls = []string{"aio", "memfd", "sysvshm"}
 				}
 				o := run(t, m, d, s)
 				if o.res.Status != cordon.StatusOK || !strings.Contains(o.res.Stdout, "DONE") {
 					t.Fatalf("allow=%v: status %s\n%s", allow, o.res.Status, o)
 				}
-				for _, g := range []string{"memfd", "aio"} {
+				for _, g := range []string{"memfd", "aio", "sysvshm"} {
 					gotOK := strings.Contains(o.res.Stdout, g+": ok")
 					if gotOK != allow {
 						t.Errorf("allow=%v: %s gave %q", allow, g, o.res.Stdout)
