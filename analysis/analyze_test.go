@@ -98,7 +98,7 @@ func TestRobustness(t *testing.T) {
 		{name: "same payload many times", src: []byte("s = '" + strings.Repeat("x = 1;", 20000) + "'\n" + strings.Repeat("exec(s)\n", 2000)), want: []string{"CDN108"}},
 		// Re-checking a helper for each telling call stays within the
 		// per-file budget.
-		{name: "helper called 20,000 times with shell=True", src: []byte("import subprocess\ndef run(c, **kw):\n" + strings.Repeat("    c = c + '.'\n", 200) + "    subprocess.Popen(c, **kw)\n" + strings.Repeat("run(x, shell=True)\n", 20000)), want: []string{"CDN202"}, wantHigh: true, maxAllocMB: 512},
+		{name: "helper called 20,000 times with shell=True", src: []byte("import subprocess\ndef run(c, **kw):\n" + strings.Repeat("    c = c + '.'\n", 200) + "    subprocess.Popen(c, **kw)\n" + strings.Repeat("run(x, shell=True)\n", 20000)), opts: Options{Timeout: 2 * time.Minute}, want: []string{"CDN202"}, wantHigh: true, maxAllocMB: 512},
 		{name: "many distinct payloads", src: []byte(manyPayloads(8)), want: []string{"CDN106", "CDN001"}, wantHigh: true},
 		{name: "time bound", src: []byte(big), opts: Options{Timeout: time.Microsecond}, want: []string{"CDN001"}, wantHigh: true, timedOut: true},
 	}
