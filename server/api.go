@@ -208,12 +208,21 @@ func (s *Server) postRun(w http.ResponseWriter, r *http.Request, t *Tenant) {
 		return
 	}
 	run.reqHash = sum
-	if p := s.admit(run, t); p != nil {
+	old, p := s.admit(run, t)
+	if p != nil || old != nil {
 		os.RemoveAll(run.inputDir)
-		writeProblem(w, r, p)
-		return
 	}
-	s.answerRun(w, r, run, wait)
+	switch {
+	case p != nil:
+		writeProblem(w, r, p)
+	case old != nil && old.reqHash != sum:
+		writeProblem(w, r, problem("idempotency-conflict", "idempotency_key %q was used for run %s with another body", req.IdempotencyKey, old.ID))
+	case old != nil:
+		w.Header().Set("Idempotent-Replayed", "true")
+		s.answerRun(w, r, old, wait)
+	default:
+		s.answerRun(w, r, run, wait)
+	}
 }
 
 func (s *Server) parseWait(r *http.Request) (time.Duration, *Problem) {
@@ -479,15 +488,21 @@ func fieldErrors(err error) []FieldError {
 }
 
 // admit journals the run and queues it, checking the quotas again
-// atomically with the push.
-func (s *Server) admit(run *Run, t *Tenant) *Problem {
+// atomically with the push. A run with the idempotency key of one already
+// accepted (a concurrent twin) is not queued: that one is returned.
+func (s *Server) admit(run *Run, t *Tenant) (*Run, *Problem) {
 	s.amu.Lock()
 	defer s.amu.Unlock()
+	if run.idemKey != "" {
+		if old := s.st.byKey(t.Name, run.idemKey); old != nil {
+			return old, nil
+		}
+	}
 	if p := s.quotaLocked(t); p != nil {
-		return p
+		return nil, p
 	}
 	if err := s.jr.add(run.jent); err != nil {
-		return problem("internal", "journal: %v", err)
+		return nil, problem("internal", "journal: %v", err)
 	}
 	run.ctx, run.cancel = context.WithCancel(s.runCtx)
 	run.status = stateQueued
@@ -497,11 +512,11 @@ func (s *Server) admit(run *Run, t *Tenant) *Problem {
 		run.cancel()
 		s.st.drop(run)
 		s.m.refused.WithLabelValues("server-busy").Inc()
-		return problem("server-busy", "the queue is full").after(s.retryAfter())
+		return nil, problem("server-busy", "the queue is full").after(s.retryAfter())
 	}
 	s.pending[t.Name]++
 	s.m.accepted.Inc()
-	return nil
+	return nil, nil
 }
 
 // answerRun answers 200 with the finished run, or 202 with Location after

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -945,5 +946,33 @@ func TestStuckRunGivenUp(t *testing.T) {
 	// The tenant's slot is free again: another run is taken.
 	if n := r.srv.q.Running(); n != 0 {
 		t.Fatalf("%d runs still hold a slot", n)
+	}
+}
+
+func TestIdempotencyConcurrent(t *testing.T) {
+	r := newRig(t, "")
+	body := map[string]any{"source": "print(1)", "idempotency_key": "twin"}
+	ids := make(chan string, 4)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, b := r.do("POST", "/v1/runs", "acme", body)
+			var v RunView
+			json.Unmarshal(b, &v)
+			ids <- v.ID
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	first := ""
+	for id := range ids {
+		if first == "" {
+			first = id
+		}
+		if id == "" || id != first {
+			t.Fatalf("concurrent twins got runs %q and %q", first, id)
+		}
 	}
 }
