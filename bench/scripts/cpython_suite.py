@@ -59,6 +59,11 @@ DELIBERATE = {
     # noexec (write xor execute): a file made executable there is not
     # executable, so shutil.which does not find it.
     ("shutil", "test.test_shutil.TestWhich"): "writable places are noexec (write xor execute)",
+    # A script written to /tmp and run: /tmp is noexec.
+    ("subprocess", "test.test_subprocess.POSIXProcessTestCase.test_args_string"): "writable places are noexec (write xor execute)",
+    ("subprocess", "test.test_subprocess.POSIXProcessTestCase.test_call_string"): "writable places are noexec (write xor execute)",
+    # `sleep` through the shell: not a listed tool, so no timeout happens.
+    ("subprocess", "test.test_subprocess.RunFuncTestCase.test_run_with_shell_timeout_and_capture_output"): "no sleep: only the programs runtime.tools lists (sh, cat) exist",
     # Only the programs runtime.tools lists exist in the sandbox.
     ("shutil", "test.test_shutil.TestGetTerminalSize.test_stty_match"): "no stty: only the programs runtime.tools lists (sh, cat) exist",
 }
