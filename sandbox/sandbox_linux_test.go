@@ -190,3 +190,41 @@ func TestLayerOfStep(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitThenCloseClosesCtlOnce: a prepared sandbox is waited for after
+// its run and then closed; the second release must not close the control
+// socket's number again, which by then may belong to another sandbox
+// (under concurrency runs hung on an init log that never ended, and
+// failed with "unexpected message" and EBADF). A sentinel takes the
+// number between the two.
+func TestWaitThenCloseClosesCtlOnce(t *testing.T) {
+	spec, rt := pythonSpec(t)
+	sb, err := Start(context.Background(), spec)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	sb.Stdin().Close()
+	go io.Copy(io.Discard, sb.Stdout())
+	go io.Copy(io.Discard, sb.Stderr())
+	if err := sb.Run(Task{Argv: []string{rt.Exec, "-E", "-s", "-c", "pass"}, Env: []string{"PATH=/usr/bin"}}, nil); err != nil {
+		sb.Close()
+		t.Fatalf("Run: %v", err)
+	}
+	if fd := <-sb.Listener(); fd >= 0 {
+		defer unix.Close(fd)
+	}
+	sb.Wait()
+	sentinel, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sentinel.Close()
+	if err := unix.Dup3(int(sentinel.Fd()), sb.ctl, unix.O_CLOEXEC); err != nil {
+		t.Fatalf("dup3 onto the control socket's number: %v", err)
+	}
+	defer unix.Close(sb.ctl)
+	sb.Close()
+	if _, err := unix.FcntlInt(uintptr(sb.ctl), unix.F_GETFD, 0); err != nil {
+		t.Fatalf("Close closed fd %d a second time (it belonged to someone else by then): %v", sb.ctl, err)
+	}
+}

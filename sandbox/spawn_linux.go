@@ -22,7 +22,8 @@ import (
 // Sandbox is one stage-2 init, from Start to Wait.
 type Sandbox struct {
 	cmd     *exec.Cmd
-	ctl     int
+	ctl     int // the control socket; closed once, by closeCtl
+	ctlOnce sync.Once
 	stdinW  *os.File
 	stdoutR *os.File
 	stderrR *os.File
@@ -124,7 +125,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		listener: make(chan int, 1), procDone: make(chan struct{})}
 	defer func() {
 		if err != nil {
-			unix.Close(s.ctl)
+			s.closeCtl()
 		}
 	}()
 	stdinR, stdinW, err := os.Pipe()
@@ -467,7 +468,7 @@ func (s *Sandbox) Wait() Exit {
 		}
 	}
 	<-s.procDone
-	unix.Close(s.ctl)
+	s.closeCtl()
 	s.dropListener()
 	s.dropProxy()
 	s.releaseHostUID()
@@ -541,7 +542,7 @@ func (s *Sandbox) Close() {
 	for range s.msgs {
 	}
 	<-s.procDone
-	unix.Close(s.ctl)
+	s.closeCtl()
 	s.dropListener()
 	s.dropProxy()
 	s.releaseHostUID()
@@ -549,6 +550,16 @@ func (s *Sandbox) Close() {
 	s.stdoutR.Close()
 	s.stderrR.Close()
 	s.initLog.text()
+}
+
+// closeCtl closes the control socket once. Wait and Close both release
+// it, and a prepared sandbox sees both (Wait after its run, Close when it
+// is released): the descriptor is a bare number, and closing it a second
+// time would close whatever another sandbox started meanwhile was given
+// under that number (its control socket, a bind, its init's stderr) —
+// seen as runs hanging and failing at random under concurrency.
+func (s *Sandbox) closeCtl() {
+	s.ctlOnce.Do(func() { unix.Close(s.ctl) })
 }
 
 // releaseHostUID ends the lease of the host uid, once the init is gone.
