@@ -63,14 +63,8 @@ func (a *analyzer) enclosingBody(n int32) int32 {
 // every call is a process's env=.
 func (a *analyzer) usedOnlyAsChildEnv(name string, def, body int32, sc *scope) bool {
 	t := a.t
-	lo, hi := t.nodes[body].start, t.nodes[body].end
 	uses := 0
-	for i := range t.nodes {
-		id := int32(i)
-		if id == def || t.nodes[id].start < lo || t.nodes[id].end > hi ||
-			t.kind(id) != "identifier" || a.ident(id) != name {
-			continue
-		}
+	for _, id := range a.usesIn(name, def, body) {
 		p := t.nodes[id].parent
 		switch t.kind(p) {
 		case "keyword_argument":

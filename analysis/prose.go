@@ -87,18 +87,28 @@ func (a *analyzer) shownOrMatchedAt(n int32, sc *scope, viaName bool) bool {
 	return false
 }
 
-// namedOnlyShownOrMatched says whether name, bound at def, is used at least
-// once inside body and every use is shown or matched (no second binding).
-func (a *analyzer) namedOnlyShownOrMatched(name string, def, body int32, sc *scope) bool {
+// usesIn lists the identifiers spelling name inside body, def excepted.
+func (a *analyzer) usesIn(name string, def, body int32) []int32 {
 	t := a.t
 	lo, hi := t.nodes[body].start, t.nodes[body].end
-	uses := 0
+	var ids []int32
 	for i := range t.nodes {
 		id := int32(i)
 		if id == def || t.nodes[id].start < lo || t.nodes[id].end > hi ||
 			t.kind(id) != "identifier" || a.ident(id) != name {
 			continue
 		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// namedOnlyShownOrMatched says whether name, bound at def, is used at least
+// once inside body and every use is shown or matched (no second binding).
+func (a *analyzer) namedOnlyShownOrMatched(name string, def, body int32, sc *scope) bool {
+	t := a.t
+	uses := 0
+	for _, id := range a.usesIn(name, def, body) {
 		if p := t.nodes[id].parent; t.kind(p) == "attribute" && t.child(p, "attribute") == id {
 			continue // obj.name: another object's attribute
 		}
