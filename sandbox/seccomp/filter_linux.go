@@ -178,6 +178,11 @@ func buildPrefix(info *arch.Info, refuse uint32) ([]bpf.Instruction, error) {
 	for _, name := range prefixDecided[1:] {
 		a.jeq(nrs[name], name, "")
 	}
+	// setrlimit exists on some architectures only (glibc uses prlimit64).
+	setrlimit, hasSetrlimit := info.SyscallNames["setrlimit"]
+	if hasSetrlimit {
+		a.jeq(uint32(setrlimit), "setrlimit", "")
+	}
 	a.ja("body")
 
 	a.label("clone")
@@ -239,10 +244,28 @@ func buildPrefix(info *arch.Info, refuse uint32) ([]bpf.Instruction, error) {
 
 	// Calls that may act on another process: only on the caller itself
 	// (pid 0), so the script cannot reach the init or a sibling.
-	for _, name := range []string{"prlimit64", "sched_setaffinity", "sched_setparam", "sched_setscheduler", "sched_setattr"} {
+	// prlimit64 may not set RLIMIT_FSIZE either (see setrlimit below).
+	a.label("prlimit64")
+	a.ld(lo(0))
+	a.jeq(0, "", "refuse")
+	a.ld(lo(1))
+	a.jeq(rlimitFsize, "", "allow")
+	a.ld(lo(2))
+	a.jeq(0, "", "refuse")
+	a.ld(hi(2))
+	a.jeq(0, "allow", "refuse")
+	for _, name := range []string{"sched_setaffinity", "sched_setparam", "sched_setscheduler", "sched_setattr"} {
 		a.label(name)
 		a.ld(lo(0))
 		a.jeq(0, "allow", "refuse")
+	}
+	// RLIMIT_FSIZE is the policy's limits.file_size: a limit the script
+	// set lower itself would make the kernel's SIGXFSZ, the evidence of
+	// file-size-limit, say a limit was reached that the policy never set.
+	if hasSetrlimit {
+		a.label("setrlimit")
+		a.ld(lo(0))
+		a.jeq(rlimitFsize, "refuse", "allow")
 	}
 	for _, sc := range []struct {
 		name string

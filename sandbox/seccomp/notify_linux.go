@@ -119,6 +119,15 @@ func Serve(ctx context.Context, listener int, report func(Refusal)) error {
 	}
 }
 
+// argResource is the argument holding the resource of prlimit64 (after
+// the pid) and setrlimit.
+func argResource(name string) int {
+	if name == "prlimit64" {
+		return 1
+	}
+	return 0
+}
+
 // classify mirrors the filter's decisions for a notified call.
 func classify(info *arch.Info, d seccompData) Refusal {
 	r := Refusal{Arch: d.Arch, Nr: int(d.Nr), Args: d.Args, Dangerous: true, Errno: unix.EPERM}
@@ -141,6 +150,8 @@ func classify(info *arch.Info, d seccompData) Refusal {
 		r.Name = "x32:" + strconv.Itoa(int(uint32(d.Nr)&^x32Bit))
 	case name == "clone" && uint32(d.Args[0])&cloneNSFlags != 0:
 		r.Kind, r.Reason = KindCloneNS, fmt.Sprintf("new namespaces (clone flags %#x)", d.Args[0])
+	case (name == "prlimit64" && d.Args[0] == 0 || name == "setrlimit") && uint32(d.Args[argResource(name)]) == rlimitFsize:
+		r.Kind, r.Reason, r.Dangerous = KindSignal, "RLIMIT_FSIZE is the policy's limits.file_size: a lower limit set by the script would forge file-size-limit", false
 	case slices.Contains(signalCalls, name):
 		r.Kind, r.Reason, r.Dangerous = KindSignal, "SIGXCPU and SIGXFSZ may only come from the kernel's CPU and file-size limits (the evidence of cpu-limit and file-size-limit)", false
 	case slices.Contains(otherPidCalls, name):

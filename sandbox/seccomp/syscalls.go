@@ -215,6 +215,9 @@ var denied = []struct{ name, reason string }{
 //     SIGXFSZ is then only ever the kernel's RLIMIT_FSIZE refusal, and a
 //     death by SIGXCPU RLIMIT_CPU's: the evidence of the file-size-limit
 //     and cpu-limit statuses.
+//   - setting RLIMIT_FSIZE (prlimit64 with a new limit, setrlimit) is
+//     refused (EPERM, reported, not dangerous): a limit the script lowered
+//     itself would make the kernel's SIGXFSZ forge file-size-limit.
 //   - prlimit64, sched_setaffinity, sched_setparam, sched_setscheduler
 //     and sched_setattr only on the caller itself (pid 0); setpriority
 //     and ioprio_set only with who 0 and not for a whole user (the init
@@ -249,6 +252,7 @@ const (
 	sigXFSZ         = 25   // architecture Go supports but mips
 	cloneExitSignal = 0xff // CSIGNAL: clone's exit signal
 	fSetSig         = 10   // F_SETSIG
+	rlimitFsize     = 1    // RLIMIT_FSIZE
 )
 
 // The "which" values that mean every process of a user.

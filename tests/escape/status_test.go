@@ -28,6 +28,7 @@ func TestStatusNotForgeable(t *testing.T) {
 		{"exact-file", []cordon.Status{cordon.StatusExitNonzero}},
 		{"sigxfsz", []cordon.Status{cordon.StatusExitNonzero, cordon.StatusSignaled}},
 		{"timer", []cordon.Status{cordon.StatusExitNonzero, cordon.StatusSignaled}},
+		{"own-fsize", []cordon.Status{cordon.StatusExitNonzero}},
 	}
 	for _, m := range bothModes() {
 		t.Run(m.name, func(t *testing.T) {

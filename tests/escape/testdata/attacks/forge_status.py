@@ -50,4 +50,15 @@ elif how == "timer":
         libc.syscall(223, tid.value, 0, ctypes.byref(spec), None)
         time.sleep(0.5)
     sys.exit(1)
+elif how == "own-fsize":
+    # A file-size limit of the script's own, lower than the policy's, then
+    # a write past it: the kernel's SIGXFSZ would claim limits.file_size.
+    import resource
+    try_call("setrlimit", lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024)))
+    r = libc.syscall(160, resource.RLIMIT_FSIZE, ctypes.byref((ctypes.c_ulong * 2)(1024, 1024)))
+    print("SETRLIMIT: %d errno %d" % (r, ctypes.get_errno()))
+    sys.stdout.flush()
+    with open("small-" + token, "wb") as f:
+        f.write(b"x" * 4096)
+    sys.exit(1)
 print("DONE")
