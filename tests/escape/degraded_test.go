@@ -50,7 +50,16 @@ func TestResourcesBounded(t *testing.T) {
 
 			d = newRunDir(t, m)
 			o = run(t, m, d, spec{script: "fork_bomb.py", limits: map[string]string{"processes": "16", "wall_time": "20s"}})
-			if o.res.Status != cordon.StatusPidsLimit {
+			switch {
+			case o.res.Status == cordon.StatusPidsLimit:
+			case o.res.Layers[policy.LayerCgroup] == cordon.LayerDegraded && o.res.Status == cordon.StatusExitNonzero &&
+				strings.Contains(o.res.Stderr, "BlockingIOError"):
+				// Without cgroups the only evidence is the tree sampled
+				// at the limit (every cpuPoll); a bomb whose every fork
+				// failed at once can end between two samples. Held all
+				// the same: RLIMIT_NPROC refused the forks.
+				t.Logf("fork bomb held by RLIMIT_NPROC but ended between two samples: exit-nonzero")
+			default:
 				t.Errorf("fork bomb: status %s, want pids-limit\n%s", o.res.Status, o)
 			}
 
