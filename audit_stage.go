@@ -115,7 +115,7 @@ func (a *auditor) end(ctx context.Context, res *Result) error {
 	var errs []error
 	for _, ev := range res.Events {
 		if _, err := l.Append(ctx, audit.Record{Kind: audit.KindSecurityEvent, RunID: res.ID, Tenant: run.tenant,
-			Event: &audit.SecurityEvent{Type: ev.Type, Message: ev.Message, Detail: ev.Detail}}); err != nil {
+			Event: &audit.SecurityEvent{Type: string(ev.Type), Message: ev.Message, Detail: ev.Detail}}); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -214,13 +214,13 @@ func (e *Executor) auditRejected(ctx context.Context, res *Result, job *Job, pol
 	case errors.Is(err, errAuditOff):
 		return
 	case err != nil:
-		res.Events = append(res.Events, Event{Type: "audit-failed", Message: fmt.Sprintf("start record: %v", err)})
+		res.Events = append(res.Events, Event{Type: EventAuditFailed, Message: fmt.Sprintf("start record: %v", err)})
 		return
 	}
 	res.Layers[policy.LayerAudit] = LayerActive
 	if e.stages.auditEnd != nil {
 		if err := e.stages.auditEnd(recordCtx(ctx), res); err != nil {
-			res.Events = append(res.Events, Event{Type: "audit-failed", Message: fmt.Sprintf("end record: %v", err)})
+			res.Events = append(res.Events, Event{Type: EventAuditFailed, Message: fmt.Sprintf("end record: %v", err)})
 		}
 	}
 }

@@ -96,7 +96,7 @@ func (r *egressRun) stop() {
 		return
 	}
 	r.s.event(Event{
-		Type: "network-summary",
+		Type: EventNetworkSummary,
 		Message: fmt.Sprintf("network: %d connection(s) allowed, %d refused; %d bytes out, %d in",
 			st.Allowed, st.Refused, st.BytesOut, st.BytesIn),
 		Detail: map[string]any{"allowed": st.Allowed, "refused": st.Refused,
@@ -118,9 +118,9 @@ func (r *egressRun) event(ev egress.Event) {
 			return
 		}
 	}
-	typ := "network-connection"
+	typ := EventNetworkConnection
 	if !ev.Allowed {
-		typ = "network-refused"
+		typ = EventNetworkRefused
 	}
 	d := map[string]any{
 		"protocol": string(ev.Protocol), "host": ev.Host, "port": ev.Port,

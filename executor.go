@@ -174,7 +174,7 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 		in.close()
 		return res, err
 	}
-	p, res := e.prepare(ctx, pol)
+	p, res, _ := e.prepare(ctx, pol)
 	if p == nil {
 		in.close()
 		if ctx.Err() != nil {
@@ -199,21 +199,29 @@ func (e *Executor) Prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	if pol == nil {
 		pol = policy.Default()
 	}
-	p, res := e.prepare(ctx, pol)
+	p, res, cause := e.prepare(ctx, pol)
 	if p == nil {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		return nil, &SetupError{Result: res}
+		return nil, &SetupError{Result: res, Err: cause}
 	}
 	return p, nil
 }
 
 // SetupError is returned by Prepare when the sandbox cannot be built; its
-// Result has status internal-error and says which layer failed.
-type SetupError struct{ Result Result }
+// Result has status internal-error and names the layer that failed
+// (Result.FailedLayer), and Err is the cause (a *sandbox.SetupError, a
+// cgroup or interpreter error, ...).
+type SetupError struct {
+	Result Result
+	Err    error
+}
 
 func (e *SetupError) Error() string { return e.Result.Error }
+
+// Unwrap returns the cause, for errors.Is and errors.As.
+func (e *SetupError) Unwrap() error { return e.Err }
 
 // Run hands job over to the prepared sandbox. job.Policy must be nil or
 // equal (by hash) to the prepared one.

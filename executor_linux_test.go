@@ -21,6 +21,7 @@ import (
 
 	"github.com/cordonsec/cordon/interp"
 	"github.com/cordonsec/cordon/policy"
+	"github.com/cordonsec/cordon/sandbox"
 )
 
 func needPython(t *testing.T) {
@@ -374,11 +375,27 @@ func TestFailClosed(t *testing.T) {
 	if err != nil || res.Status != StatusInternalError || !strings.Contains(res.Error, "layer network unavailable") {
 		t.Fatalf("allowlist with a bad domain: %v %s %q", err, res.Status, res.Error)
 	}
+	if res.FailedLayer != policy.LayerNetwork {
+		t.Errorf("allowlist with a bad domain: failed layer %q, want network", res.FailedLayer)
+	}
 	p = testPolicy()
 	p.Filesystem.ReadOnly = []string{"/nonexistent-cordon-test"}
 	res, err = ex.Run(context.Background(), Job{Source: []byte("print(1)"), Policy: p})
 	if err != nil || res.Status != StatusInternalError || !strings.Contains(res.Error, "rootfs") {
 		t.Fatalf("missing read-only path: %v %s %q", err, res.Status, res.Error)
+	}
+	if res.FailedLayer != policy.LayerRootfs {
+		t.Errorf("missing read-only path: failed layer %q, want rootfs", res.FailedLayer)
+	}
+	// Prepare: a *SetupError whose cause the sandbox's own error is.
+	_, err = ex.Prepare(context.Background(), p)
+	var se *SetupError
+	var sbe *sandbox.SetupError
+	if !errors.As(err, &se) || !errors.As(err, &sbe) || !errors.Is(err, sandbox.ErrSetup) {
+		t.Fatalf("Prepare with a missing read-only path: %v (%T), want a SetupError wrapping a sandbox.SetupError", err, err)
+	}
+	if se.Result.FailedLayer != policy.LayerRootfs || sbe.Layer != "rootfs" {
+		t.Errorf("Prepare: failed layer %q, sandbox layer %q, want rootfs", se.Result.FailedLayer, sbe.Layer)
 	}
 }
 

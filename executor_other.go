@@ -20,8 +20,8 @@ func loadInput(context.Context, *Job, *policy.Policy) (*input, error) {
 	return nil, errors.ErrUnsupported
 }
 
-func (e *Executor) prepare(context.Context, *policy.Policy) (*Prepared, Result) {
-	return nil, Result{Status: StatusInternalError, Error: "sandbox: " + errors.ErrUnsupported.Error()}
+func (e *Executor) prepare(context.Context, *policy.Policy) (*Prepared, Result, error) {
+	return nil, Result{Status: StatusInternalError, Error: "sandbox: " + errors.ErrUnsupported.Error()}, errors.ErrUnsupported
 }
 
 type analysis struct{}

@@ -44,7 +44,7 @@ func missingPrograms(stderr string) []Event {
 		if len(evs) == maxProgramEvents {
 			break
 		}
-		evs = append(evs, Event{Type: "program-missing",
+		evs = append(evs, Event{Type: EventProgramMissing,
 			Message: fmt.Sprintf("the script tried to run %q, which the sandbox does not have; runtime.tools lists the programs a script may run", n),
 			Detail:  map[string]any{"program": n, "field": "runtime.tools"}})
 	}

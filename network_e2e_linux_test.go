@@ -324,7 +324,7 @@ func TestNetworkE2EAllowlist(t *testing.T) {
 	type ev struct {
 		host    string
 		port    int
-		typ     string
+		typ     EventType
 		reason  string
 		proto   string
 		address string

@@ -46,7 +46,7 @@ except urllib.error.HTTPError as e:
 		// be after the next attempt's refusal: compare as a set.
 		var kinds []string
 		for _, ev := range res.Events {
-			kinds = append(kinds, ev.Type)
+			kinds = append(kinds, string(ev.Type))
 		}
 		slices.Sort(kinds)
 		if got := strings.Join(kinds, " "); got != "network-connection network-refused network-summary" {

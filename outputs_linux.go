@@ -130,29 +130,29 @@ func (w *outputWalk) dir(fd int, prefix string, depth int) {
 func collectOutputs(work *os.File, job *Job, pol *policy.Policy, in *input, res *Result) {
 	match, err := outputMatcher(job, pol, in)
 	if err != nil {
-		res.Events = append(res.Events, Event{Type: "outputs-failed", Message: err.Error()})
+		res.Events = append(res.Events, Event{Type: EventOutputsFailed, Message: err.Error()})
 		return
 	}
 	if err := os.MkdirAll(job.OutputDir, 0o755); err != nil {
-		res.Events = append(res.Events, Event{Type: "outputs-failed", Message: fmt.Sprintf("output folder: %v", err)})
+		res.Events = append(res.Events, Event{Type: EventOutputsFailed, Message: fmt.Sprintf("output folder: %v", err)})
 		return
 	}
 	dst, err := os.OpenRoot(job.OutputDir)
 	if err != nil {
-		res.Events = append(res.Events, Event{Type: "outputs-failed", Message: fmt.Sprintf("output folder: %v", err)})
+		res.Events = append(res.Events, Event{Type: EventOutputsFailed, Message: fmt.Sprintf("output folder: %v", err)})
 		return
 	}
 	defer dst.Close()
 	// A descriptor of our own for the walk: closing it leaves work open.
 	root, err := unix.Openat(int(work.Fd()), ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		res.Events = append(res.Events, Event{Type: "outputs-failed", Message: fmt.Sprintf("work dir: %v", err)})
+		res.Events = append(res.Events, Event{Type: EventOutputsFailed, Message: fmt.Sprintf("work dir: %v", err)})
 		return
 	}
 	w := &outputWalk{match: match}
 	w.dir(root, "", 0)
 	if w.cut {
-		res.Events = append(res.Events, Event{Type: "outputs-cut",
+		res.Events = append(res.Events, Event{Type: EventOutputsCut,
 			Message: fmt.Sprintf("the work dir holds more than %d entries; only the first were looked at", maxOutputScan)})
 	}
 	o := pol.Outputs

@@ -83,19 +83,41 @@ func internalError(id string, layers map[policy.Layer]LayerState, format string,
 	}
 }
 
-func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, Result) {
+// layerFailure is the result of a run that never started because layer l
+// is unavailable on this host (and the policy does not let it degrade) or
+// failed to be set up: Result.FailedLayer names it, and the error text
+// reads "layer L unavailable: ..." or "layer L failed: ...".
+func layerFailure(id string, layers map[policy.Layer]LayerState, l policy.Layer, unavailable bool, cause error) Result {
+	how := "failed"
+	if unavailable {
+		how = "unavailable"
+	}
+	r := internalError(id, layers, "layer %s %s: %v", l, how, cause)
+	r.FailedLayer = l
+	return r
+}
+
+// prepare builds the sandbox for pol. On failure the Result says why
+// and the error is the cause (for SetupError.Unwrap).
+func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, Result, error) {
 	id := newID()
 	layers := offLayers()
-	fail := func(format string, a ...any) (*Prepared, Result) {
-		return nil, internalError(id, layers, format, a...)
+	fail := func(cause error) (*Prepared, Result, error) {
+		return nil, internalError(id, layers, "%v", cause), cause
+	}
+	unavailable := func(l policy.Layer, cause error) (*Prepared, Result, error) {
+		return nil, layerFailure(id, layers, l, true, cause), cause
+	}
+	failed := func(l policy.Layer, cause error) (*Prepared, Result, error) {
+		return nil, layerFailure(id, layers, l, false, cause), cause
 	}
 	rt, err := interp.ResolveContext(ctx, pol.Runtime.Program())
 	if err != nil {
-		return fail("layer rootfs unavailable: interpreter: %v", err)
+		return unavailable(policy.LayerRootfs, fmt.Errorf("interpreter: %w", err))
 	}
 	tools, err := interp.ResolveTools(pol.Runtime.Tools)
 	if err != nil {
-		return fail("layer rootfs unavailable: runtime.tools: %v", err)
+		return unavailable(policy.LayerRootfs, fmt.Errorf("runtime.tools: %w", err))
 	}
 	var toolPaths []string
 	for _, p := range tools.Paths {
@@ -118,17 +140,17 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		// The rules are checked now: a bad list fails before anything
 		// is spawned.
 		if _, err := egress.NewRules(pol.Network); err != nil {
-			return fail("layer network unavailable: %v", err)
+			return unavailable(policy.LayerNetwork, err)
 		}
 		spec.ProxyPort = egress.Port
 	case policy.NetworkHost:
 		if !pol.Network.UnsafeHost {
-			return fail("layer network unavailable: network mode host needs network.unsafe_host: true")
+			return unavailable(policy.LayerNetwork, errors.New("network mode host needs network.unsafe_host: true"))
 		}
 		spec.HostNetwork = true
 		spec.BindTCP = pol.Network.AllowBind
 	default:
-		return fail("layer network unavailable: unknown network mode %q", pol.Network.Mode)
+		return unavailable(policy.LayerNetwork, fmt.Errorf("unknown network mode %q", pol.Network.Mode))
 	}
 	if e.opts.HostUID != 0 || e.opts.HostGID != 0 {
 		spec.HostUID, spec.HostGID = e.opts.HostUID, e.opts.HostGID
@@ -137,12 +159,12 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		spec.Symlinks = append(spec.Symlinks, sandbox.Symlink{Path: l.Path, Target: l.Target})
 	}
 	if err := checkDeny(pol, spec.ReadOnly[len(rt.ReadOnlyPaths):], spec.ReadWrite); err != nil {
-		return fail("%v", err)
+		return fail(err)
 	}
 	spec.ReadOnly, spec.Masks = denyView(pol.Filesystem.Deny, spec.ReadOnly, spec.ReadWrite)
 	var events []Event
 	degrade := func(l policy.Layer, why string) {
-		events = append(events, Event{Type: "layer-degraded", Message: fmt.Sprintf("%s: %s", l, why),
+		events = append(events, Event{Type: EventLayerDegraded, Message: fmt.Sprintf("%s: %s", l, why),
 			Detail: map[string]any{"layer": string(l)}})
 	}
 	if sandbox.LandlockABI() > 0 {
@@ -150,7 +172,7 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	} else if pol.Isolation.MayDegrade(policy.LayerLandlock) {
 		degrade(policy.LayerLandlock, "the kernel has no Landlock; off (isolation.allow_degraded)")
 	} else {
-		return fail("layer landlock unavailable: the kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock)")
+		return unavailable(policy.LayerLandlock, errors.New("the kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock)"))
 	}
 
 	// cgroup: memory and pids are required unless the policy lets the
@@ -174,15 +196,15 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	}
 	if err != nil {
 		if !pol.Isolation.MayDegrade(policy.LayerCgroup) {
-			return fail("layer cgroup unavailable: %v", err)
+			return unavailable(policy.LayerCgroup, err)
 		}
 		cgState = LayerDegraded
 		degrade(policy.LayerCgroup, fmt.Sprintf("%v; rlimits stand in (isolation.allow_degraded)", err))
-		events = append(events, Event{Type: "memory-degraded", Message: memoryDegraded,
+		events = append(events, Event{Type: EventMemoryDegraded, Message: memoryDegraded,
 			Detail: map[string]any{"layer": string(policy.LayerCgroup)}})
 	}
 	if group != nil && !group.SwapBounded() {
-		events = append(events, Event{Type: "swap-unbounded",
+		events = append(events, Event{Type: EventSwapUnbounded,
 			Message: "the host swaps without swap accounting: the memory limit cannot include swap (swappiness 0 set)"})
 	}
 	spec.Rlimits = rlimits(pol, cgState == LayerActive)
@@ -209,15 +231,15 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		}
 		var se *sandbox.SetupError
 		if errors.As(err, &se) && se.Layer != "" {
-			return fail("layer %s failed: %v", se.Layer, err)
+			return failed(policy.Layer(se.Layer), err)
 		}
-		return fail("sandbox: %v", err)
+		return fail(fmt.Errorf("sandbox: %w", err))
 	}
 	if group != nil {
 		if err := setPidsMax(group, int64(pol.Limits.Processes)+int64(sb.InitThreads())); err != nil {
 			sb.Close()
 			_ = group.Destroy()
-			return fail("layer cgroup failed: %v", err)
+			return failed(policy.LayerCgroup, err)
 		}
 	}
 	for _, l := range []policy.Layer{policy.LayerUserNS, policy.LayerPIDNS, policy.LayerMountNS,
@@ -226,14 +248,14 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	}
 	if spec.HostNetwork {
 		layers[policy.LayerNetNS] = LayerOff
-		events = append(events, Event{Type: "layer-off", Message: "network: mode host shares the host's network (network.unsafe_host)",
+		events = append(events, Event{Type: EventLayerOff, Message: "network: mode host shares the host's network (network.unsafe_host)",
 			Detail: map[string]any{"layer": string(policy.LayerNetwork)}})
 	}
 	layers[policy.LayerCgroup] = cgState
 	if cgState == LayerDegraded {
 		layers[policy.LayerCgroup] = LayerDegraded
 	}
-	return &Prepared{e: e, pol: pol, id: id, rt: rt, sb: sb, group: group, layers: layers, events: events}, Result{}
+	return &Prepared{e: e, pol: pol, id: id, rt: rt, sb: sb, group: group, layers: layers, events: events}, Result{}, nil
 }
 
 // checkDeny refuses policy paths inside a denied path (deny wins).

@@ -93,17 +93,6 @@ type Usage struct {
 	PeakMemoryBytes int64 `json:"peak_memory_bytes"`
 }
 
-// Event is something that happened during a run worth telling: a limit hit,
-// a refused syscall, a network attempt, a layer that degraded.
-type Event struct {
-	// Type is a stable kebab-case name ("memory-limit", "syscall-refused",
-	// "network-refused", "layer-degraded", ...).
-	Type    string         `json:"type"`
-	TimeMS  int64          `json:"time_ms"` // since the run started
-	Message string         `json:"message,omitempty"`
-	Detail  map[string]any `json:"detail,omitempty"`
-}
-
 // Finding is one static-analysis finding on the script.
 type Finding struct {
 	File       string `json:"file"`
@@ -145,18 +134,22 @@ type OutputFile struct {
 
 // Result is the outcome of one run, as `cordon run --json` prints it.
 type Result struct {
-	ID        string                      `json:"id"`
-	Status    Status                      `json:"status"`
-	ExitCode  int                         `json:"exit_code"`
-	Signal    string                      `json:"signal,omitempty"`
-	Error     string                      `json:"error,omitempty"` // for internal-error and rejected
-	Usage     Usage                       `json:"usage"`
-	Layers    map[policy.Layer]LayerState `json:"layers"`
-	Events    []Event                     `json:"events"`
-	Findings  []Finding                   `json:"findings"`
-	Stdout    string                      `json:"stdout"`
-	Stderr    string                      `json:"stderr"`
-	Truncated Truncated                   `json:"truncated"`
+	ID       string `json:"id"`
+	Status   Status `json:"status"`
+	ExitCode int    `json:"exit_code"`
+	Signal   string `json:"signal,omitempty"`
+	Error    string `json:"error,omitempty"` // for internal-error and rejected
+	// FailedLayer names the layer that was unavailable or failed to be
+	// set up when a run never started (status internal-error; Error
+	// reads "layer L unavailable: ..." or "layer L failed: ...").
+	FailedLayer policy.Layer                `json:"failed_layer,omitempty"`
+	Usage       Usage                       `json:"usage"`
+	Layers      map[policy.Layer]LayerState `json:"layers"`
+	Events      []Event                     `json:"events"`
+	Findings    []Finding                   `json:"findings"`
+	Stdout      string                      `json:"stdout"`
+	Stderr      string                      `json:"stderr"`
+	Truncated   Truncated                   `json:"truncated"`
 	// Inputs are the job's input files as they were copied in.
 	Inputs []InputFile `json:"inputs,omitempty"`
 	// Outputs are the files collected into Job.OutputDir (or refused);

@@ -107,7 +107,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		case errors.Is(err, errAuditOff):
 			// The policy turned the audit layer off: it stays reported off.
 		case err != nil:
-			r := internalError(p.id, p.layers, "layer audit failed: start record: %v", err)
+			r := layerFailure(p.id, p.layers, policy.LayerAudit, false, fmt.Errorf("start record: %w", err))
 			return r, nil
 		default:
 			p.layers[policy.LayerAudit] = LayerActive
@@ -130,7 +130,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 	if pol.Network.Mode == policy.NetworkAllowlist {
 		var err error
 		if egr, err = p.startEgress(s); err != nil {
-			r := internalError(p.id, p.layers, "layer network failed: egress proxy: %v", err)
+			r := layerFailure(p.id, p.layers, policy.LayerNetwork, false, fmt.Errorf("egress proxy: %w", err))
 			p.endAudit(ctx, &r)
 			return r, nil
 		}
@@ -160,11 +160,10 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		if egr != nil {
 			egr.stop()
 		}
-		msg := fmt.Sprintf("sandbox: %v", err)
-		if se, ok := err.(*sandbox.SetupError); ok && se.Layer != "" {
-			msg = fmt.Sprintf("layer %s failed: %v", se.Layer, err)
+		r := internalError(p.id, p.layers, "sandbox: %v", err)
+		if se := (*sandbox.SetupError)(nil); errors.As(err, &se) && se.Layer != "" {
+			r = layerFailure(p.id, p.layers, policy.Layer(se.Layer), false, err)
 		}
-		r := internalError(p.id, p.layers, "%s", msg)
 		r.Events, r.Inputs = res.Events, res.Inputs
 		if ctx.Err() != nil {
 			r.Status, r.Error = StatusCanceled, "run canceled before the script started"
@@ -431,7 +430,7 @@ func (s *supervisor) refusal(r seccomp.Refusal) {
 		return
 	}
 	s.event(Event{
-		Type:    "syscall-refused",
+		Type:    EventSyscallRefused,
 		Message: fmt.Sprintf("%s refused: %s", r.Name, r.Reason),
 		Detail: map[string]any{
 			"syscall": r.Name, "kind": string(r.Kind), "class": r.Class, "action": string(act),
@@ -472,27 +471,27 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, t
 			res.Signal = unix.SignalName(ws.Signal())
 		}
 	}
-	limitEvent := func(t, msg string) {
+	limitEvent := func(t EventType, msg string) {
 		res.Events = append(res.Events, Event{Type: t, TimeMS: res.Usage.WallMS, Message: msg})
 	}
 	cpuMS := res.Usage.CPUUserMS + res.Usage.CPUSysMS
 	if !ex.Reported && reason == notKilled {
 		// Never silent: whatever the status, the init's death is told.
-		limitEvent("init-died", initDeath(ex))
+		limitEvent(EventInitDied, initDeath(ex))
 	}
 	switch {
 	case reason == killedViolation:
 		res.Status = StatusSecurityViolation
-		limitEvent("security-violation", "a refused system call whose class the policy ends the run for (isolation.refusals); every process killed")
+		limitEvent(EventSecurityViolation, "a refused system call whose class the policy ends the run for (isolation.refusals); every process killed")
 	case reason == killedTimeout:
 		res.Status = StatusTimeout
-		limitEvent("timeout", fmt.Sprintf("wall clock of %s reached; every process killed", pol.Limits.WallTime))
+		limitEvent(EventTimeout, fmt.Sprintf("wall clock of %s reached; every process killed", pol.Limits.WallTime))
 	case reason == killedOutput:
 		res.Status = StatusOutputLimit
-		limitEvent("output-limit", fmt.Sprintf("output beyond %s; every process killed", pol.Limits.Output))
+		limitEvent(EventOutputLimit, fmt.Sprintf("output beyond %s; every process killed", pol.Limits.Output))
 	case reason == killedCPU:
 		res.Status = StatusCPULimit
-		limitEvent("cpu-limit", fmt.Sprintf("CPU time limit %s reached by the process tree; every process killed", pol.Limits.CPUTime))
+		limitEvent(EventCPULimit, fmt.Sprintf("CPU time limit %s reached by the process tree; every process killed", pol.Limits.CPUTime))
 	case reason == killedCanceled && !ex.Reported:
 		// Canceled while the script ran. Had the interpreter already
 		// ended, its evidence decides below.
@@ -503,25 +502,25 @@ func decide(res *Result, pol *policy.Policy, ex sandbox.Exit, st cgroup.Stats, t
 		res.Error = initDeath(ex)
 	case st.OOMKills > 0:
 		res.Status = StatusMemoryLimit
-		limitEvent("memory-limit", fmt.Sprintf("memory limit %s reached (%d OOM kills)", pol.Limits.Memory, st.OOMKills))
+		limitEvent(EventMemoryLimit, fmt.Sprintf("memory limit %s reached (%d OOM kills)", pol.Limits.Memory, st.OOMKills))
 	case dangerous > 0:
 		res.Status = StatusSecurityViolation
 	case st.PidsMaxHits > 0:
 		res.Status = StatusPidsLimit
-		limitEvent("pids-limit", fmt.Sprintf("process limit %d reached (%d forks refused)", pol.Limits.Processes, st.PidsMaxHits))
+		limitEvent(EventPidsLimit, fmt.Sprintf("process limit %d reached (%d forks refused)", pol.Limits.Processes, st.PidsMaxHits))
 	case tr.MaxTasks >= pol.Limits.Processes && (ws.Signaled() || ws.ExitStatus() != 0):
 		// Degraded: RLIMIT_NPROC refuses forks silently; the sampled
 		// tree at the limit and a failed run are the evidence.
 		res.Status = StatusPidsLimit
-		limitEvent("pids-limit", fmt.Sprintf("process limit %d reached (%d tasks seen; RLIMIT_NPROC refuses more)", pol.Limits.Processes, tr.MaxTasks))
+		limitEvent(EventPidsLimit, fmt.Sprintf("process limit %d reached (%d tasks seen; RLIMIT_NPROC refuses more)", pol.Limits.Processes, tr.MaxTasks))
 	case ws.Signaled() && cpuLimitSignal(ws.Signal(), cpuMS, pol.Limits.CPUTime.D().Milliseconds()):
 		res.Status = StatusCPULimit
-		limitEvent("cpu-limit", fmt.Sprintf("CPU time limit %s reached (%d ms used)", pol.Limits.CPUTime, cpuMS))
+		limitEvent(EventCPULimit, fmt.Sprintf("CPU time limit %s reached (%d ms used)", pol.Limits.CPUTime, cpuMS))
 	case ws.Signaled() && ws.Signal() == syscall.SIGXFSZ:
 		// Only the kernel can send SIGXFSZ and the script cannot ignore
 		// it (the seccomp filter), so this is RLIMIT_FSIZE's refusal.
 		res.Status = StatusFileSizeLimit
-		limitEvent("file-size-limit", fmt.Sprintf("file size limit %s reached", pol.Limits.FileSize))
+		limitEvent(EventFileSizeLimit, fmt.Sprintf("file size limit %s reached", pol.Limits.FileSize))
 	case ws.Signaled():
 		res.Status = StatusSignaled
 	case ws.ExitStatus() != 0:
@@ -551,7 +550,7 @@ func initDeath(ex sandbox.Exit) string {
 func (p *Prepared) endAudit(ctx context.Context, res *Result) {
 	if st := p.e.stages.auditEnd; st != nil {
 		if err := st(recordCtx(ctx), res); err != nil {
-			res.Events = append(res.Events, Event{Type: "audit-failed", Message: fmt.Sprintf("end record: %v", err)})
+			res.Events = append(res.Events, Event{Type: EventAuditFailed, Message: fmt.Sprintf("end record: %v", err)})
 		}
 	}
 }

@@ -222,7 +222,7 @@ func (s *Server) execute(r *Run) {
 		res = cordon.Result{ID: r.ID, Status: cordon.StatusInternalError, ExitCode: -1, Error: msg,
 			Layers: map[policy.Layer]cordon.LayerState{}, Events: []cordon.Event{}, Findings: []cordon.Finding{}}
 		if ent, err := s.ev.recordEnd(r.jent, string(res.Status), msg); err != nil {
-			res.Events = append(res.Events, cordon.Event{Type: "audit-failed", Message: err.Error()})
+			res.Events = append(res.Events, cordon.Event{Type: cordon.EventAuditFailed, Message: err.Error()})
 		} else {
 			res.Audit = &cordon.AuditEntry{Index: ent.Index, LeafHash: ent.Hash.String()}
 		}
@@ -292,7 +292,7 @@ func (s *Server) runBounded(r *Run, job cordon.Job) (cordon.Result, error, bool)
 
 func auditFailed(res *cordon.Result) bool {
 	for _, e := range res.Events {
-		if e.Type == "audit-failed" {
+		if e.Type == cordon.EventAuditFailed {
 			return true
 		}
 	}
@@ -361,7 +361,7 @@ func (s *Server) unstartedResult(r *Run, status cordon.Status, msg string) cordo
 	res := cordon.Result{ID: r.ID, Status: status, ExitCode: -1, Error: msg,
 		Layers: layers, Events: []cordon.Event{}, Findings: []cordon.Finding{}}
 	if ent, err := s.ev.recordUnstarted(r.jent, string(status), msg); err != nil {
-		res.Events = append(res.Events, cordon.Event{Type: "audit-failed", Message: err.Error()})
+		res.Events = append(res.Events, cordon.Event{Type: cordon.EventAuditFailed, Message: err.Error()})
 	} else {
 		res.Layers[policy.LayerAudit] = cordon.LayerActive
 		res.Audit = &cordon.AuditEntry{Index: ent.Index, LeafHash: ent.Hash.String()}

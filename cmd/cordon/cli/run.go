@@ -225,30 +225,28 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	}
 	if !*asJSON {
 		for _, e := range res.Events {
-			if e.Type == "program-missing" {
+			if e.Type == cordon.EventProgramMissing {
 				hintf(env, "the script tried to run %q, which the sandbox does not have; list it in the policy's runtime.tools to allow it", e.Detail["program"])
 			}
 		}
 	}
 	if res.Status == cordon.StatusInternalError && !*asJSON {
 		errorf(env, "%s", res.Error)
-		layerHint(env, res.Error)
+		layerHint(env, &res)
 	}
 	return exitCode(res.Status.ExitCode(res.ExitCode))
 }
 
 // layerHint names the fix for a run that failed for want of a layer
-// ("layer cgroup unavailable: ..."): isolation.allow_degraded only for a
-// layer that can degrade, the interpreter setting for a missing one.
-func layerHint(env *Env, msg string) {
-	rest, ok := strings.CutPrefix(msg, "layer ")
-	if !ok {
+// (Result.FailedLayer): isolation.allow_degraded only for a layer that can
+// degrade, the interpreter setting for a missing one.
+func layerHint(env *Env, res *cordon.Result) {
+	l := res.FailedLayer
+	if l == "" {
 		return
 	}
-	name, _, _ := strings.Cut(rest, " ")
-	l := policy.Layer(name)
 	switch {
-	case l == policy.LayerRootfs && strings.Contains(msg, "interpreter"):
+	case l == policy.LayerRootfs && strings.Contains(res.Error, "interpreter"):
 		hintf(env, "install the interpreter, or set runtime.interpreter in the policy to its name on PATH or its absolute path")
 	case host.CanDegrade(l):
 		hintf(env, "\"cordon doctor\" shows what this host can enforce; a policy may let %s degrade with isolation.allow_degraded (see examples/unprivileged.yaml)", l)

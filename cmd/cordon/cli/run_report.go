@@ -48,7 +48,7 @@ func statusLine(r *cordon.Result, pol *policy.Policy) string {
 		return "signaled: the script was killed by a signal"
 	case cordon.StatusSecurityViolation:
 		for _, e := range r.Events {
-			if e.Type == "syscall-refused" && e.Detail["dangerous"] == true {
+			if e.Type == cordon.EventSyscallRefused && e.Detail["dangerous"] == true {
 				return fmt.Sprintf("security-violation: %s (the seccomp filter refuses it; isolation.refusals.%v decides what a refusal does to the run)", showable(e.Message), e.Detail["class"])
 			}
 		}
