@@ -19,7 +19,16 @@ import (
 	"github.com/cordonsec/cordon/policy"
 )
 
-// auditor is the default audit stage: it keeps one open log per audit dir
+// recorder is the audit layer's seam: start writes a run's start record
+// (an error refuses the run; script reads the script exactly as it was
+// loaded for the run, errAuditOff says the policy turned the layer off),
+// end its end record with the final result.
+type recorder interface {
+	start(ctx context.Context, res *Result, job *Job, pol *policy.Policy, script io.ReaderAt) error
+	end(ctx context.Context, res *Result) error
+}
+
+// auditor is the default recorder: it keeps one open log per audit dir
 // (opened on first use, closed by Executor.Close with a final checkpoint)
 // and writes a run's start record before the script runs — a start record
 // that cannot be written refuses the run — and its end record, with one
@@ -207,10 +216,10 @@ func (a *auditor) close() error {
 // analysis): its start and end records, so the log shows every attempt. The
 // run is refused either way; a failure to record it becomes an event.
 func (e *Executor) auditRejected(ctx context.Context, res *Result, job *Job, pol *policy.Policy, script io.ReaderAt) {
-	if e.stages.auditStart == nil {
+	if e.recorder == nil {
 		return
 	}
-	switch err := e.stages.auditStart(ctx, res, job, pol, script); {
+	switch err := e.recorder.start(ctx, res, job, pol, script); {
 	case errors.Is(err, errAuditOff):
 		return
 	case err != nil:
@@ -218,9 +227,7 @@ func (e *Executor) auditRejected(ctx context.Context, res *Result, job *Job, pol
 		return
 	}
 	res.Layers[policy.LayerAudit] = LayerActive
-	if e.stages.auditEnd != nil {
-		if err := e.stages.auditEnd(recordCtx(ctx), res); err != nil {
-			res.Events = append(res.Events, Event{Type: EventAuditFailed, Message: fmt.Sprintf("end record: %v", err)})
-		}
+	if err := e.recorder.end(recordCtx(ctx), res); err != nil {
+		res.Events = append(res.Events, Event{Type: EventAuditFailed, Message: fmt.Sprintf("end record: %v", err)})
 	}
 }

@@ -118,9 +118,14 @@ type Job struct {
 
 // Executor runs jobs. It is safe for concurrent use.
 type Executor struct {
-	opts   Options
-	stages stages
-	aud    *auditor
+	opts Options
+	// The layers around the sandbox: static analysis before anything is
+	// spawned for a job (for a prepared sandbox: before hand-over), and
+	// the audit log's start and end records. A nil one does nothing and
+	// its layer (analysis, audit) is reported off.
+	analyzer analyzer
+	recorder recorder
+	aud      *auditor
 
 	cgOnce sync.Once
 	cg     cgroupManager
@@ -134,9 +139,7 @@ func NewExecutor(opts Options) (*Executor, error) {
 		return nil, fmt.Errorf("negative host id")
 	}
 	aud := &auditor{}
-	return &Executor{opts: opts, aud: aud, stages: stages{
-		analyze: analyzeScript, auditStart: aud.start, auditEnd: aud.end,
-	}}, nil
+	return &Executor{opts: opts, aud: aud, analyzer: pythonAnalyzer{}, recorder: aud}, nil
 }
 
 // Close closes the audit logs the Executor opened, each with a final signed
@@ -237,23 +240,6 @@ func (p *Prepared) Run(ctx context.Context, job Job) (Result, error) {
 		p.id = job.ID
 	}
 	return p.run(ctx, &job, in, nil)
-}
-
-// stages are the seams where the layers around the sandbox plug in: static
-// analysis before anything is spawned for a job (for a prepared sandbox:
-// before hand-over), and the audit log's start and end records. Unset
-// stages do nothing and their layers (analysis, audit) are reported off.
-type stages struct {
-	// analyze returns the findings on one Python input (the script, or a
-	// --file ending in .py or .pyw, named as the caller gave it) and
-	// whether they block the run (status rejected). Every Python input is
-	// analysed; any one blocking rejects the run.
-	analyze func(ctx context.Context, name string, src []byte, pol *policy.Policy) (findings []Finding, block bool, err error)
-	// auditStart writes the start record; an error refuses the run.
-	// script reads the script exactly as it was loaded for the run.
-	auditStart func(ctx context.Context, res *Result, job *Job, pol *policy.Policy, script io.ReaderAt) error
-	// auditEnd writes the end record with the final result.
-	auditEnd func(ctx context.Context, res *Result) error
 }
 
 func newID() string {

@@ -24,15 +24,15 @@ func (e *Executor) prepare(context.Context, *policy.Policy) (*Prepared, Result, 
 	return nil, Result{Status: StatusInternalError, Error: "sandbox: " + errors.ErrUnsupported.Error()}, errors.ErrUnsupported
 }
 
-type analysis struct{}
+type analysisOutcome struct{}
 
-func (e *Executor) analyze(context.Context, *Job, *input, *policy.Policy) (*analysis, Result, bool, error) {
+func (e *Executor) analyze(context.Context, *Job, *input, *policy.Policy) (*analysisOutcome, Result, bool, error) {
 	return nil, Result{}, false, errors.ErrUnsupported
 }
 
 func (in *input) close() {}
 
-func (p *Prepared) run(context.Context, *Job, *input, *analysis) (Result, error) {
+func (p *Prepared) run(context.Context, *Job, *input, *analysisOutcome) (Result, error) {
 	return Result{}, errors.ErrUnsupported
 }
 

@@ -11,10 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -236,7 +233,7 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		return fail(fmt.Errorf("sandbox: %w", err))
 	}
 	if group != nil {
-		if err := setPidsMax(group, int64(pol.Limits.Processes)+int64(sb.InitThreads())); err != nil {
+		if err := group.SetPids(int64(pol.Limits.Processes) + int64(sb.InitThreads())); err != nil {
 			sb.Close()
 			_ = group.Destroy()
 			return failed(policy.LayerCgroup, err)
@@ -362,23 +359,4 @@ func (p *Prepared) release() {
 			_ = p.group.Destroy()
 		}
 	})
-}
-
-// setPidsMax sets the pids limit of the run's own group.
-//
-// TODO(cgroup): package cgroup has no exported way to change a limit after
-// Create; until it does, this writes pids.max in the group's own directory
-// (the one holding that file) and nowhere else.
-func setPidsMax(g *cgroup.Group, n int64) error {
-	for _, d := range g.Paths() {
-		p := filepath.Join(d, "pids.max")
-		if _, err := os.Stat(p); err != nil {
-			continue
-		}
-		if err := os.WriteFile(p, []byte(strconv.FormatInt(n, 10)), 0); err != nil {
-			return fmt.Errorf("cgroup pids.max: %w", err)
-		}
-		return nil
-	}
-	return fmt.Errorf("cgroup pids.max: the group has no pids controller")
 }

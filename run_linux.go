@@ -73,7 +73,7 @@ func (s *supervisor) event(ev Event) {
 	s.events = append(s.events, ev)
 }
 
-func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (Result, error) {
+func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysisOutcome) (Result, error) {
 	defer in.close()
 	if p.used.Swap(true) {
 		return Result{}, ErrUsed
@@ -102,8 +102,8 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysis) (
 		p.layers[policy.LayerAnalysis] = LayerActive
 	}
 	// Stage: the audit start record; failing to write it refuses the run.
-	if st := p.e.stages.auditStart; st != nil {
-		switch err := st(ctx, &res, job, pol, in.files[0]); {
+	if rec := p.e.recorder; rec != nil {
+		switch err := rec.start(ctx, &res, job, pol, in.files[0]); {
 		case errors.Is(err, errAuditOff):
 			// The policy turned the audit layer off: it stays reported off.
 		case err != nil:
@@ -338,17 +338,17 @@ func watchCPU(g *cgroup.Group, limit time.Duration, s *supervisor, done <-chan s
 // maxAnalyzed bounds the script bytes handed to analysis.
 const maxAnalyzed = 4 << 20
 
-// analysis is the outcome of the analysis stage.
-type analysis struct {
+// analysisOutcome is what the analysis layer said of a job that may run.
+type analysisOutcome struct {
 	ran      bool
 	findings []Finding
 }
 
 // analyze runs the analysis stage, if any: a blocking finding gives a
 // rejected result (and blocked true).
-func (e *Executor) analyze(ctx context.Context, job *Job, in *input, pol *policy.Policy) (*analysis, Result, bool, error) {
-	if e.stages.analyze == nil {
-		return &analysis{}, Result{}, false, nil
+func (e *Executor) analyze(ctx context.Context, job *Job, in *input, pol *policy.Policy) (*analysisOutcome, Result, bool, error) {
+	if e.analyzer == nil {
+		return &analysisOutcome{}, Result{}, false, nil
 	}
 	findings := []Finding{}
 	var blockedBy []string
@@ -362,7 +362,7 @@ func (e *Executor) analyze(ctx context.Context, job *Job, in *input, pol *policy
 		if err != nil && err != io.EOF {
 			return nil, Result{}, false, fmt.Errorf("reading %s for analysis: %w", name, err)
 		}
-		got, block, err := e.stages.analyze(ctx, name, src[:n], pol)
+		got, block, err := e.analyzer.analyze(ctx, name, src[:n], pol)
 		if err != nil {
 			return nil, Result{}, false, fmt.Errorf("analysis: %w", err)
 		}
@@ -372,7 +372,7 @@ func (e *Executor) analyze(ctx context.Context, job *Job, in *input, pol *policy
 		}
 	}
 	if len(blockedBy) == 0 {
-		return &analysis{ran: true, findings: findings}, Result{}, false, nil
+		return &analysisOutcome{ran: true, findings: findings}, Result{}, false, nil
 	}
 	layers := offLayers()
 	layers[policy.LayerAnalysis] = LayerActive
@@ -548,8 +548,8 @@ func initDeath(ex sandbox.Exit) string {
 // start record is never left without its end); a failure to write it
 // becomes an event.
 func (p *Prepared) endAudit(ctx context.Context, res *Result) {
-	if st := p.e.stages.auditEnd; st != nil {
-		if err := st(recordCtx(ctx), res); err != nil {
+	if rec := p.e.recorder; rec != nil {
+		if err := rec.end(recordCtx(ctx), res); err != nil {
 			res.Events = append(res.Events, Event{Type: EventAuditFailed, Message: fmt.Sprintf("end record: %v", err)})
 		}
 	}

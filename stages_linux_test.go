@@ -18,6 +18,24 @@ import (
 	"github.com/cordonsec/cordon/policy"
 )
 
+// analyzerFunc and recorderFuncs let a test stand in for the analysis
+// and audit layers.
+type analyzerFunc func(ctx context.Context, name string, src []byte, pol *policy.Policy) ([]Finding, bool, error)
+
+func (f analyzerFunc) analyze(ctx context.Context, name string, src []byte, pol *policy.Policy) ([]Finding, bool, error) {
+	return f(ctx, name, src, pol)
+}
+
+type recorderFuncs struct {
+	startFn func(ctx context.Context, res *Result, job *Job, pol *policy.Policy, script io.ReaderAt) error
+	endFn   func(ctx context.Context, res *Result) error
+}
+
+func (r recorderFuncs) start(ctx context.Context, res *Result, job *Job, pol *policy.Policy, script io.ReaderAt) error {
+	return r.startFn(ctx, res, job, pol, script)
+}
+func (r recorderFuncs) end(ctx context.Context, res *Result) error { return r.endFn(ctx, res) }
+
 // TestStages: the analysis and audit seams are called at their places,
 // and their refusals stop the run.
 func TestStages(t *testing.T) {
@@ -27,9 +45,9 @@ func TestStages(t *testing.T) {
 		return []Finding{f}, strings.Contains(string(src), "evil"), nil
 	}
 	ex, _ := NewExecutor(Options{})
-	ex.stages.analyze = block
+	ex.analyzer = analyzerFunc(block)
 	var ends int
-	ex.stages.auditEnd = func(_ context.Context, r *Result) error { ends++; return nil }
+	ex.recorder = recorderFuncs{startFn: ex.recorder.start, endFn: func(_ context.Context, r *Result) error { ends++; return nil }}
 
 	res, err := ex.Run(context.Background(), Job{Source: []byte("evil()"), Policy: testPolicy()})
 	if err != nil || res.Status != StatusRejected || len(res.Findings) != 1 || res.Layers[policy.LayerAnalysis] != LayerActive {
@@ -54,10 +72,10 @@ func TestStages(t *testing.T) {
 		t.Fatalf("prepared, blocked: %v %s", err, res.Status)
 	}
 
-	ex.stages.analyze = nil
-	ex.stages.auditStart = func(context.Context, *Result, *Job, *policy.Policy, io.ReaderAt) error {
+	ex.analyzer = nil
+	ex.recorder = recorderFuncs{startFn: func(context.Context, *Result, *Job, *policy.Policy, io.ReaderAt) error {
 		return errors.New("disk full")
-	}
+	}, endFn: ex.recorder.end}
 	res, err = ex.Run(context.Background(), Job{Source: []byte(`print("never")`), Policy: testPolicy()})
 	if err != nil || res.Status != StatusInternalError || !strings.Contains(res.Error, "audit") || res.Stdout != "" {
 		t.Fatalf("audit start refused: %v %s %q %q", err, res.Status, res.Error, res.Stdout)

@@ -219,6 +219,14 @@ func TestLimitsReadBack(t *testing.T) {
 	if got := readFile(t, pd, "pids.max"); got != "16" {
 		t.Errorf("pids.max = %s", got)
 	}
+	if err := g.SetPids(21); err != nil {
+		t.Errorf("SetPids: %v", err)
+	} else if got := readFile(t, pd, "pids.max"); got != "21" {
+		t.Errorf("pids.max after SetPids(21) = %s", got)
+	}
+	if err := g.SetPids(0); err == nil {
+		t.Error("SetPids(0) accepted")
+	}
 	cd, v2 := g.dir(CPU)
 	if v2 {
 		if got := readFile(t, cd, "cpu.max"); got != "50000 100000" {

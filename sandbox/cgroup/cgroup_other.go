@@ -55,6 +55,7 @@ func (*Group) Name() string                    { return "" }
 func (*Group) Paths() []string                 { return nil }
 func (*Group) SwapBounded() bool               { return false }
 func (*Group) Place(int) error                 { return ErrUnsupported }
+func (*Group) SetPids(int64) error             { return ErrUnsupported }
 func (*Group) FD() (int, error)                { return -1, ErrUnsupported }
 func (*Group) NeedsPlace() bool                { return false }
 func (*Group) Procs() ([]int, error)           { return nil, ErrUnsupported }

@@ -127,6 +127,18 @@ func (g *Group) setLimits(l Limits) error {
 	return nil
 }
 
+// SetPids changes the group's pids limit after Create (a supervisor that
+// learns its own share of the group only once a process in it started).
+func (g *Group) SetPids(n int64) error {
+	if n <= 0 {
+		return &Error{Op: "limit", Controller: Pids, Err: fmt.Errorf("pids limit %d not positive", n)}
+	}
+	if d, _ := g.dir(Pids); d == "" {
+		return &Error{Op: "limit", Controller: Pids, Err: ErrNotAvailable}
+	}
+	return g.setLimits(Limits{Pids: n})
+}
+
 // Place moves process pid (all its threads) into the group in every
 // hierarchy. Moves are slow (an RCU grace period each time they are spaced
 // apart): prefer FD with clone3 on v2, or place while the child still
