@@ -140,7 +140,7 @@ func (a *auditor) end(ctx context.Context, res *Result) error {
 	}
 	ent, err := l.Append(ctx, audit.Record{Kind: audit.KindRunEnd, RunID: res.ID, Tenant: run.tenant, Durable: true, End: &audit.RunEnd{
 		Status: string(res.Status), ExitCode: res.ExitCode, Signal: res.Signal, Error: res.Error,
-		Usage: audit.Usage(res.Usage), Findings: sum, Layers: layers, Events: len(res.Events),
+		Usage: audit.Usage{WallMS: res.Usage.WallMS, CPUUserMS: res.Usage.CPUUserMS, CPUSysMS: res.Usage.CPUSysMS, PeakMemoryBytes: res.Usage.PeakMemoryBytes}, Findings: sum, Layers: layers, Events: len(res.Events),
 		Outputs: outs, OutputsOmitted: res.OutputsOmitted + omitted,
 	}})
 	if err != nil {

@@ -191,6 +191,7 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 	if job.ID != "" {
 		p.id = job.ID
 	}
+	p.cold = true
 	return p.run(ctx, &job, in, an)
 }
 

@@ -47,6 +47,11 @@ type Prepared struct {
 	events []Event
 	used   atomic.Bool
 	closed sync.Once
+	// prepNS is when preparing began (CLOCK_MONOTONIC); cold says the
+	// sandbox was built for the job at hand (Executor.Run), so its spawn
+	// and setup are phases of the run.
+	prepNS int64
+	cold   bool
 }
 
 type cgroupManager = *cgroup.Manager
@@ -97,6 +102,7 @@ func layerFailure(id string, layers map[policy.Layer]LayerState, l policy.Layer,
 // prepare builds the sandbox for pol. On failure the Result says why
 // and the error is the cause (for SetupError.Unwrap).
 func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, Result, error) {
+	prepNS := sandbox.Monotonic()
 	id := newID()
 	layers := offLayers()
 	fail := func(cause error) (*Prepared, Result, error) {
@@ -252,7 +258,7 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	if cgState == LayerDegraded {
 		layers[policy.LayerCgroup] = LayerDegraded
 	}
-	return &Prepared{e: e, pol: pol, id: id, rt: rt, sb: sb, group: group, layers: layers, events: events}, Result{}, nil
+	return &Prepared{e: e, pol: pol, id: id, rt: rt, sb: sb, group: group, layers: layers, events: events, prepNS: prepNS}, Result{}, nil
 }
 
 // checkDeny refuses policy paths inside a denied path (deny wins).

@@ -91,6 +91,8 @@ type Usage struct {
 	CPUUserMS       int64 `json:"cpu_user_ms"`
 	CPUSysMS        int64 `json:"cpu_sys_ms"`
 	PeakMemoryBytes int64 `json:"peak_memory_bytes"`
+	// Phases is where the time went (microseconds).
+	Phases Phases `json:"phases"`
 }
 
 // Finding is one static-analysis finding on the script.

@@ -101,9 +101,13 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysisOut
 		res.Findings = an.findings
 		p.layers[policy.LayerAnalysis] = LayerActive
 	}
+	res.Usage.Phases.AnalysisUS = an.us
 	// Stage: the audit start record; failing to write it refuses the run.
 	if rec := p.e.recorder; rec != nil {
-		switch err := rec.start(ctx, &res, job, pol, in.files[0]); {
+		t := time.Now()
+		err := rec.start(ctx, &res, job, pol, in.files[0])
+		res.Usage.Phases.AuditStartUS = usSince(t)
+		switch {
 		case errors.Is(err, errAuditOff):
 			// The policy turned the audit layer off: it stays reported off.
 		case err != nil:
@@ -261,8 +265,11 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysisOut
 		}
 	}
 
+	p.sandboxPhases(&res.Usage.Phases)
 	// Stage: the audit end record.
+	t := time.Now()
 	p.endAudit(ctx, &res)
+	res.Usage.Phases.AuditEndUS = usSince(t)
 	var err error
 	if res.Status == StatusCanceled {
 		err = ctx.Err()
@@ -342,6 +349,7 @@ const maxAnalyzed = 4 << 20
 type analysisOutcome struct {
 	ran      bool
 	findings []Finding
+	us       int64 // how long it took
 }
 
 // analyze runs the analysis stage, if any: a blocking finding gives a
@@ -350,6 +358,7 @@ func (e *Executor) analyze(ctx context.Context, job *Job, in *input, pol *policy
 	if e.analyzer == nil {
 		return &analysisOutcome{}, Result{}, false, nil
 	}
+	start := time.Now()
 	findings := []Finding{}
 	var blockedBy []string
 	for i, f := range in.files {
@@ -372,13 +381,14 @@ func (e *Executor) analyze(ctx context.Context, job *Job, in *input, pol *policy
 		}
 	}
 	if len(blockedBy) == 0 {
-		return &analysisOutcome{ran: true, findings: findings}, Result{}, false, nil
+		return &analysisOutcome{ran: true, findings: findings, us: usSince(start)}, Result{}, false, nil
 	}
 	layers := offLayers()
 	layers[policy.LayerAnalysis] = LayerActive
 	return nil, Result{ID: newID(), Status: StatusRejected, ExitCode: -1,
 		Error:  "blocked by static analysis of " + strings.Join(blockedBy, ", "),
-		Layers: layers, Events: []Event{}, Findings: findings}, true, nil
+		Layers: layers, Events: []Event{}, Findings: findings,
+		Usage: Usage{Phases: Phases{AnalysisUS: usSince(start)}}}, true, nil
 }
 
 // isPythonInput reports whether an input file (by its name in the work

@@ -67,8 +67,7 @@ type Input struct {
 	SHA256 string `json:"sha256"`
 }
 
-// Usage is what a run consumed; it has the fields of cordon.Usage, so a
-// conversion audit.Usage(res.Usage) works.
+// Usage is what a run consumed: the fields of cordon.Usage but its phases.
 type Usage struct {
 	WallMS          int64 `json:"wall_ms"`
 	CPUUserMS       int64 `json:"cpu_user_ms"`

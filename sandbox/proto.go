@@ -22,6 +22,9 @@ type readyMsg struct {
 	// Threads is the init's task count, which shares the run's pids
 	// limit with the script.
 	Threads int `json:"threads"`
+	// InitNS is CLOCK_MONOTONIC when the init began to run (the sandbox
+	// has no time namespace: the host's clock), for the phases.
+	InitNS int64 `json:"init_ns"`
 }
 
 type errorMsg struct {
@@ -32,6 +35,9 @@ type errorMsg struct {
 
 type startedMsg struct {
 	Pid int `json:"pid"` // inside the sandbox's pid namespace
+	// ExecNS is CLOCK_MONOTONIC when the interpreter's execve succeeded
+	// (its close-on-exec error pipe closed).
+	ExecNS int64 `json:"exec_ns"`
 }
 
 type exitMsg struct {
@@ -42,4 +48,6 @@ type exitMsg struct {
 	UserUS   int64 `json:"user_us"`
 	SysUS    int64 `json:"sys_us"`
 	MaxRSSKB int64 `json:"max_rss_kb"`
+	// ExitNS is CLOCK_MONOTONIC when the init reaped the interpreter.
+	ExitNS int64 `json:"exit_ns"`
 }

@@ -39,6 +39,7 @@ type Sandbox struct {
 	idLease *os.File // the leased host uid (root), held while the init lives
 
 	mu       sync.Mutex
+	times    Times
 	waited   bool
 	exitMsg  *exitMsg
 	procDone chan struct{}
@@ -89,6 +90,7 @@ func (e *SetupError) Unwrap() error { return ErrSetup }
 // Start spawns the stage-2 init and returns when the sandbox is built and
 // waits for its task, or with an error (every process it started is gone).
 func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
+	startNS := Monotonic()
 	var closers []io.Closer
 	defer func() {
 		for _, c := range closers {
@@ -122,7 +124,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 	ctlChild := os.NewFile(uintptr(pair[1]), "ctl")
 	closers = append(closers, ctlChild)
 	s := &Sandbox{ctl: pair[0], placed: make(chan error, 1), msgs: make(chan message, 8),
-		listener: make(chan int, 1), procDone: make(chan struct{})}
+		listener: make(chan int, 1), procDone: make(chan struct{}), times: Times{Start: startNS}}
 	defer func() {
 		if err != nil {
 			s.closeCtl()
@@ -282,6 +284,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 				return nil, &SetupError{Step: "cgroup: place the init", Layer: "cgroup", Err: err.Error()}
 			}
 			s.placed <- nil
+			s.times.Init, s.times.Ready = s.ready.InitNS, Monotonic()
 			if s.proxy != nil {
 				closers = closers[:len(closers)-1] // kept: the caller serves it
 			}
@@ -406,6 +409,7 @@ func (s *Sandbox) Run(task Task, files []*os.File) error {
 	if err := <-s.placed; err != nil {
 		return &SetupError{Step: "cgroup: place the init", Layer: "cgroup", Err: err.Error()}
 	}
+	s.mark(func(t *Times) { t.Handover = Monotonic() })
 	b, err := json.Marshal(&task)
 	if err != nil {
 		return err
@@ -426,11 +430,14 @@ func (s *Sandbox) Run(task Task, files []*os.File) error {
 	case m.err != nil:
 		return &SetupError{Step: "stage-2 init", Err: "ended before the interpreter started: " + m.err.Error()}
 	case m.kind == msgStarted:
+		var sm startedMsg
+		_ = json.Unmarshal(m.body, &sm)
+		s.mu.Lock()
 		if m.fd >= 0 {
-			s.mu.Lock()
 			s.work = os.NewFile(uintptr(m.fd), WorkDir)
-			s.mu.Unlock()
 		}
+		s.times.Exec = sm.ExecNS
+		s.mu.Unlock()
 		return nil
 	case m.kind == msgError:
 		return decodeError(m.body)
@@ -464,6 +471,7 @@ func (s *Sandbox) Wait() Exit {
 			if json.Unmarshal(m.body, &em) == nil {
 				ex = Exit{Reported: true, WaitStatus: unix.WaitStatus(em.WaitStatus),
 					UserUS: em.UserUS, SysUS: em.SysUS, MaxRSSKB: em.MaxRSSKB}
+				s.mark(func(t *Times) { t.Exit = em.ExitNS })
 			}
 		}
 	}

@@ -36,9 +36,13 @@ const (
 
 func init() {
 	if len(os.Args) == 1 && os.Args[0] == stage2Arg0 {
+		initNS = Monotonic()
 		os.Exit(stage2())
 	}
 }
+
+// initNS is when the init began to run (CLOCK_MONOTONIC), reported ready.
+var initNS int64
 
 // stage2 runs the init and returns its exit code (the supervisor reads the
 // outcome from the control socket, not from the code).
@@ -180,7 +184,7 @@ func runInit(ctl int, specJSON []byte) error {
 			return fail("seccomp: build filter", err)
 		}
 	}
-	if err := send(ctl, msgReady, readyMsg{LandlockABI: abi, Threads: threads()}, readyFDs); err != nil {
+	if err := send(ctl, msgReady, readyMsg{LandlockABI: abi, Threads: threads(), InitNS: initNS}, readyFDs); err != nil {
 		return fail("control: ready", err)
 	}
 	// The proxy's socket is the supervisor's now; the interpreter never
@@ -241,6 +245,7 @@ func runInit(ctl int, specJSON []byte) error {
 	}
 	var buf [8]byte
 	n, _ := errR.Read(buf[:])
+	execNS := Monotonic()
 	errR.Close()
 	if n == 8 {
 		st := childStep(uint32(buf[0]) | uint32(buf[1])<<8 | uint32(buf[2])<<16 | uint32(buf[3])<<24)
@@ -249,7 +254,7 @@ func runInit(ctl int, specJSON []byte) error {
 		unix.Wait4(pid, &ws, 0, nil)
 		return &childErr{step: st, errno: en}
 	}
-	send(ctl, msgStarted, startedMsg{Pid: pid}, []int{workFD})
+	send(ctl, msgStarted, startedMsg{Pid: pid, ExecNS: execNS}, []int{workFD})
 	unix.Close(workFD)
 	return reap(ctl, pid)
 }
@@ -270,9 +275,11 @@ func reap(ctl, pid int) error {
 		if got != pid {
 			continue
 		}
+		exitNS := Monotonic()
 		var ru unix.Rusage
 		_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &ru)
 		m := exitMsg{
+			ExitNS:     exitNS,
 			WaitStatus: uint32(ws),
 			UserUS:     ru.Utime.Sec*1e6 + ru.Utime.Usec,
 			SysUS:      ru.Stime.Sec*1e6 + ru.Stime.Usec,

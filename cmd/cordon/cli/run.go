@@ -12,6 +12,8 @@ import (
 	"fmt"
 	iofs "io/fs"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/cordonsec/cordon"
 	"github.com/cordonsec/cordon/egress"
@@ -120,6 +122,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	} else if len(scriptArgs) > 0 {
 		return usagef("run", "arguments for the script go after --: %q", scriptArgs[0])
 	}
+	policyStart := time.Now()
 	pol := policy.Default()
 	if *policyFile != "" {
 		p, err := loadPolicyFile(*policyFile)
@@ -146,16 +149,21 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 			warningf(env, "--resolve has no effect: the policy's network mode is %s, not allowlist", pol.Network.Mode)
 		}
 	}
+	policyUS := time.Since(policyStart).Microseconds()
 	ex, err := cordon.NewExecutor(opts)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		// Seals the audit log with a final signed checkpoint.
-		if err := ex.Close(); err != nil {
-			warningf(env, "closing the audit log: %v", err)
-		}
-	}()
+	var closeOnce sync.Once
+	closeEx := func() {
+		closeOnce.Do(func() {
+			// Seals the audit log with a final signed checkpoint.
+			if err := ex.Close(); err != nil {
+				warningf(env, "closing the audit log: %v", err)
+			}
+		})
+	}
+	defer closeEx()
 	if len(outGlobs) > 0 && *outDir == "" {
 		return usagef("run", "--output-glob needs --output DIR")
 	}
@@ -207,6 +215,12 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		}
 		return err
 	}
+	// The log is sealed before the result is told, so the phases count
+	// the checkpoint too.
+	closeStart := time.Now()
+	closeEx()
+	res.Usage.Phases.AuditEndUS += time.Since(closeStart).Microseconds()
+	res.Usage.Phases.PolicyUS = policyUS
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")

@@ -91,6 +91,9 @@ func runSummary(w io.Writer, r *cordon.Result) {
 	}
 	fmt.Fprintf(w, ", wall %d ms, cpu %d+%d ms, peak memory %s\n",
 		r.Usage.WallMS, r.Usage.CPUUserMS, r.Usage.CPUSysMS, policy.FormatSize(r.Usage.PeakMemoryBytes))
+	ph := r.Usage.Phases
+	fmt.Fprintf(w, "cordon: phases (µs): policy %d, analysis %d, spawn %d, setup %d, audit start %d, hand-over %d, script %d, teardown %d, audit end %d\n",
+		ph.PolicyUS, ph.AnalysisUS, ph.SpawnUS, ph.SetupUS, ph.AuditStartUS, ph.HandoverUS, ph.ScriptUS, ph.TeardownUS, ph.AuditEndUS)
 	var on, deg []string
 	for _, l := range policy.Layers {
 		switch r.Layers[l] {
