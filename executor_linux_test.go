@@ -394,7 +394,7 @@ func TestFailClosed(t *testing.T) {
 	if !errors.As(err, &se) || !errors.As(err, &sbe) || !errors.Is(err, sandbox.ErrSetup) {
 		t.Fatalf("Prepare with a missing read-only path: %v (%T), want a SetupError wrapping a sandbox.SetupError", err, err)
 	}
-	if se.Result.FailedLayer != policy.LayerRootfs || sbe.Layer != "rootfs" {
+	if se.Result.FailedLayer != policy.LayerRootfs || sbe.Layer != policy.LayerRootfs {
 		t.Errorf("Prepare: failed layer %q, sandbox layer %q, want rootfs", se.Result.FailedLayer, sbe.Layer)
 	}
 }

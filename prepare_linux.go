@@ -234,7 +234,7 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		}
 		var se *sandbox.SetupError
 		if errors.As(err, &se) && se.Layer != "" {
-			return failed(policy.Layer(se.Layer), err)
+			return failed(se.Layer, err)
 		}
 		return fail(fmt.Errorf("sandbox: %w", err))
 	}

@@ -166,7 +166,7 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysisOut
 		}
 		r := internalError(p.id, p.layers, "sandbox: %v", err)
 		if se := (*sandbox.SetupError)(nil); errors.As(err, &se) && se.Layer != "" {
-			r = layerFailure(p.id, p.layers, policy.Layer(se.Layer), false, err)
+			r = layerFailure(p.id, p.layers, se.Layer, false, err)
 		}
 		r.Events, r.Inputs = res.Events, res.Inputs
 		if ctx.Err() != nil {

@@ -33,8 +33,9 @@ type Options struct {
 	Allow []policy.RuleAllow
 }
 
-// Finding is one rule match.
-type Finding struct {
+// Match is one rule match: a finding on one file (the result of a run
+// carries it as a cordon.Finding, with the file named).
+type Match struct {
 	Rule       string          `json:"rule"`
 	Severity   policy.Severity `json:"severity"`
 	Confidence string          `json:"confidence"`
@@ -61,7 +62,7 @@ type SyntaxError struct {
 type Report struct {
 	File         string        `json:"file"`
 	Encoding     string        `json:"encoding,omitempty"`
-	Findings     []Finding     `json:"findings"`
+	Findings     []Match       `json:"findings"`
 	SyntaxErrors []SyntaxError `json:"syntax_errors,omitempty"`
 	// Truncated: the file exceeded Options.MaxBytes and was not analysed.
 	Truncated bool `json:"truncated,omitempty"`
@@ -73,11 +74,11 @@ type Report struct {
 
 // Blocks returns the findings at or above threshold (none for "off" or an
 // unknown threshold).
-func (r *Report) Blocks(threshold policy.Severity) []Finding {
+func (r *Report) Blocks(threshold policy.Severity) []Match {
 	if r == nil || threshold.Rank() <= 0 {
 		return nil
 	}
-	var out []Finding
+	var out []Match
 	for _, f := range r.Findings {
 		if f.Severity.Rank() >= threshold.Rank() {
 			out = append(out, f)
@@ -113,7 +114,7 @@ func Analyze(ctx context.Context, file string, src []byte, opts Options) (*Repor
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	rep := &Report{File: file, Findings: []Finding{}}
+	rep := &Report{File: file, Findings: []Match{}}
 	if int64(len(src)) > opts.MaxBytes {
 		rep.Truncated = true
 		// Callers read at most MaxBytes+1 bytes: len(src) is not the
@@ -148,13 +149,13 @@ func Analyze(ctx context.Context, file string, src []byte, opts Options) (*Repor
 	return rep, nil
 }
 
-func metaFinding(id, msg string) Finding {
+func metaFinding(id, msg string) Match {
 	r := ruleByID[id]
-	return Finding{Rule: id, Severity: r.Severity, Confidence: r.Confidence, Category: r.Category,
+	return Match{Rule: id, Severity: r.Severity, Confidence: r.Confidence, Category: r.Category,
 		Message: msg, Line: 1, Column: 1, EndLine: 1, EndColumn: 1}
 }
 
-func (r *Report) add(f Finding) { r.Findings = append(r.Findings, f) }
+func (r *Report) add(f Match) { r.Findings = append(r.Findings, f) }
 
 // finish applies waivers, removes duplicates and sorts by position.
 func (r *Report) finish(opts Options) {

@@ -53,7 +53,7 @@ type analyzer struct {
 	t     *tree
 	depth int // payload nesting (exec of strings)
 	// payloadAt, for a nested payload, is where the outer exec call sits.
-	payloadAt *Finding
+	payloadAt *Match
 	// file-level facts for combination rules
 	facts struct {
 		netSink, sensitive, socket, dup2, shell     bool
@@ -107,7 +107,7 @@ func (a *analyzer) run(src []byte, depth int) error {
 	a.scanSource()
 	a.syntaxErrors()
 	if t.maxDepth > maxTreeDepth && depth == 0 {
-		a.emit(Finding{Rule: "CDN001", Line: 1, Column: 1, EndLine: 1, EndColumn: 1,
+		a.emit(Match{Rule: "CDN001", Line: 1, Column: 1, EndLine: 1, EndColumn: 1,
 			Message: fmt.Sprintf("syntax tree %d levels deep, past what CPython accepts and what the analyzer follows: not fully analysed", t.maxDepth)})
 	}
 	a.inlineBudget = max(inlineBudgetMin, 2*len(t.nodes))
@@ -321,11 +321,11 @@ func (a *analyzer) syntaxErrors() {
 		a.rep.SyntaxErrors = append(a.rep.SyntaxErrors, SyntaxError{Line: 1, Column: 1, Message: "invalid syntax"})
 	}
 	se := a.rep.SyntaxErrors[0]
-	a.emit(Finding{Rule: "CDN002", Line: se.Line, Column: se.Column, EndLine: se.Line, EndColumn: se.Column,
+	a.emit(Match{Rule: "CDN002", Line: se.Line, Column: se.Column, EndLine: se.Line, EndColumn: se.Column,
 		Message: fmt.Sprintf("syntax error (%s); the rest of the file was analysed as far as it parsed", se.Message),
 		Snippet: strings.TrimSpace(t.lineText(se.Line))})
 	if t.errorSpan*4 > len(t.src) && len(t.src) > 200 || t.maxDepth > 900 {
-		a.emit(Finding{Rule: "CDN001", Line: se.Line, Column: se.Column, EndLine: se.Line, EndColumn: se.Column,
+		a.emit(Match{Rule: "CDN001", Line: se.Line, Column: se.Column, EndLine: se.Line, EndColumn: se.Column,
 			Message: fmt.Sprintf("the parser could not recover structure for %d of %d bytes (depth %d); code there was not analysed", t.errorSpan, len(t.src), t.maxDepth),
 			Snippet: strings.TrimSpace(t.lineText(se.Line))})
 	}
@@ -344,7 +344,7 @@ func (a *analyzer) scanSource() {
 		switch r {
 		case '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200f', '\u061c':
 			line, col := t.pos(uint32(i))
-			a.emit(Finding{Rule: "CDN005", Line: line, Column: col, EndLine: line, EndColumn: col + 1,
+			a.emit(Match{Rule: "CDN005", Line: line, Column: col, EndLine: line, EndColumn: col + 1,
 				Message: fmt.Sprintf("bidirectional control character U+%04X: the displayed code differs from the executed code", r),
 				Snippet: strings.TrimSpace(t.lineText(line))})
 			return

@@ -18,7 +18,7 @@ type CheckReport struct {
 // FileFinding is a finding with the file it is in.
 type FileFinding struct {
 	File string `json:"file"`
-	Finding
+	Match
 }
 
 // FileSyntaxError is a syntax error with the file it is in.
@@ -43,7 +43,7 @@ func NewCheckReport(reports []*Report, errs []FileError, threshold policy.Severi
 	for _, r := range reports {
 		for _, f := range r.Findings {
 			out.Counts[string(f.Severity)]++
-			out.Findings = append(out.Findings, FileFinding{File: r.File, Finding: f})
+			out.Findings = append(out.Findings, FileFinding{File: r.File, Match: f})
 		}
 		for _, s := range r.SyntaxErrors {
 			out.SyntaxErrors = append(out.SyntaxErrors, FileSyntaxError{File: r.File, SyntaxError: s})

@@ -10,10 +10,10 @@ import (
 )
 
 // finding builds a finding of rule id at node n with the rule's defaults.
-func (a *analyzer) finding(id string, n int32, msg, target string) Finding {
+func (a *analyzer) finding(id string, n int32, msg, target string) Match {
 	r := ruleByID[id]
 	t := a.t
-	f := Finding{Rule: id, Severity: r.Severity, Confidence: r.Confidence, Category: r.Category,
+	f := Match{Rule: id, Severity: r.Severity, Confidence: r.Confidence, Category: r.Category,
 		Message: msg, Target: builtinName(target)}
 	if n >= 0 {
 		f.Line, f.Column = t.pos(t.nodes[n].start)
@@ -24,7 +24,7 @@ func (a *analyzer) finding(id string, n int32, msg, target string) Finding {
 }
 
 // emit records f; inside an exec'd payload it is moved to the exec call.
-func (a *analyzer) emit(f Finding) {
+func (a *analyzer) emit(f Match) {
 	if a.quiet > 0 {
 		return
 	}

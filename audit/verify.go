@@ -30,17 +30,17 @@ const (
 	AttackMissingCheckpoint Attack = "missing-checkpoint"
 )
 
-// Finding is one problem verify found. Position is the 0-based position
+// Problem is one sign of tampering verify found. Position is the 0-based position
 // of the first bad record (its leaf index in an intact log), or -1 when
 // the finding is about a checkpoint file as a whole.
-type Finding struct {
+type Problem struct {
 	Attack   Attack `json:"attack"`
 	Position int64  `json:"position"`
 	File     string `json:"file,omitempty"`
 	Msg      string `json:"message"`
 }
 
-func (f Finding) String() string {
+func (f Problem) String() string {
 	s := string(f.Attack)
 	if f.Position >= 0 {
 		s += fmt.Sprintf(" at record %d", f.Position)
@@ -84,7 +84,7 @@ type VerifyReport struct {
 	Checkpoints int       `json:"checkpoints"` // valid ones checked
 	// Sealed is the size of the newest valid checkpoint of the log.
 	Sealed   int64     `json:"sealed"`
-	Findings []Finding `json:"findings"`
+	Findings []Problem `json:"findings"`
 	// FirstBad is the smallest Position of the findings, -1 if none.
 	FirstBad int64 `json:"first_bad"`
 }
@@ -108,7 +108,7 @@ func (r *VerifyReport) Attacks() []Attack {
 // maxFindings bounds the findings of one kind of pass.
 const maxFindings = 50
 
-func (r *VerifyReport) add(f Finding) {
+func (r *VerifyReport) add(f Problem) {
 	if len(r.Findings) < 4*maxFindings {
 		r.Findings = append(r.Findings, f)
 	}
@@ -135,7 +135,7 @@ func Verify(dir string, opts VerifyOptions) (*VerifyReport, error) {
 	if opts.MaxUnsealed == 0 {
 		opts.MaxUnsealed = 15 * time.Minute
 	}
-	rep := &VerifyReport{Dir: dir, FirstBad: -1, KeyPinned: opts.Key != nil, Findings: []Finding{}}
+	rep := &VerifyReport{Dir: dir, FirstBad: -1, KeyPinned: opts.Key != nil, Findings: []Problem{}}
 	key := opts.Key
 	if key == nil {
 		v, err := LoadVerifier(filepath.Join(dir, "checkpoint.pub"))
@@ -183,7 +183,7 @@ func Verify(dir string, opts VerifyOptions) (*VerifyReport, error) {
 			}
 			c, err := OpenCheckpoint(b, key)
 			if err != nil {
-				rep.add(Finding{Attack: AttackBadSignature, Position: -1, File: path, Msg: fmt.Sprintf("%s checkpoint refused: %v", source, err)})
+				rep.add(Problem{Attack: AttackBadSignature, Position: -1, File: path, Msg: fmt.Sprintf("%s checkpoint refused: %v", source, err)})
 				continue
 			}
 			cps = append(cps, ckpt{c, path, source})
@@ -194,7 +194,7 @@ func Verify(dir string, opts VerifyOptions) (*VerifyReport, error) {
 	for i, b := range opts.Trusted {
 		c, err := OpenCheckpoint(b, key)
 		if err != nil {
-			rep.add(Finding{Attack: AttackBadSignature, Position: -1, File: fmt.Sprintf("trusted #%d", i+1), Msg: fmt.Sprintf("trusted checkpoint refused: %v", err)})
+			rep.add(Problem{Attack: AttackBadSignature, Position: -1, File: fmt.Sprintf("trusted #%d", i+1), Msg: fmt.Sprintf("trusted checkpoint refused: %v", err)})
 			continue
 		}
 		cps = append(cps, ckpt{c, fmt.Sprintf("trusted #%d", i+1), "trusted"})
@@ -247,7 +247,7 @@ func Verify(dir string, opts VerifyOptions) (*VerifyReport, error) {
 			case "trusted":
 				kind, who = AttackRolledBack, "the trusted checkpoint"
 			}
-			rep.add(Finding{Attack: kind, Position: total, File: c.file,
+			rep.add(Problem{Attack: kind, Position: total, File: c.file,
 				Msg: fmt.Sprintf("%s covers %d records but the log has %d", who, size, total)})
 			continue
 		}
@@ -280,21 +280,21 @@ func Verify(dir string, opts VerifyOptions) (*VerifyReport, error) {
 					pos = anchor.First
 				}
 			}
-			rep.add(Finding{Attack: kind, Position: pos, File: c.file,
+			rep.add(Problem{Attack: kind, Position: pos, File: c.file,
 				Msg: fmt.Sprintf("the records do not hash to the root signed in this %s checkpoint of size %d", c.source, c.c.Size)})
 		}
 	} else if loc := locateModified(dir, recs, anchor.First, rep); loc >= 0 {
-		rep.add(Finding{Attack: AttackModified, Position: loc, Msg: "record differs from the leaf hash the writer stored"})
+		rep.add(Problem{Attack: AttackModified, Position: loc, Msg: "record differs from the leaf hash the writer stored"})
 	}
 
 	// Records no checkpoint vouches for.
 	if total > anchor.First && opts.MaxUnsealed > 0 {
 		if ownSigned == 0 {
-			rep.add(Finding{Attack: AttackMissingCheckpoint, Position: anchor.First, Msg: "the log has records but no checkpoint of its own signed by the key"})
+			rep.add(Problem{Attack: AttackMissingCheckpoint, Position: anchor.First, Msg: "the log has records but no checkpoint of its own signed by the key"})
 		} else if ownLatest < total {
 			r := recs[max(ownLatest, anchor.First)-anchor.First]
 			if !r.time.IsZero() && opts.Now().Sub(r.time) > opts.MaxUnsealed {
-				rep.add(Finding{Attack: AttackMissingCheckpoint, Position: ownLatest,
+				rep.add(Problem{Attack: AttackMissingCheckpoint, Position: ownLatest,
 					Msg: fmt.Sprintf("%d records after the last checkpoint (size %d), the oldest from %s: the heartbeat should have sealed them", total-ownLatest, ownLatest, r.time.UTC().Format(time.RFC3339))})
 			}
 		}
@@ -311,12 +311,12 @@ func scanSegments(dir string, segs []segment, first int64, rep *VerifyReport) ([
 		}
 		pos := first + int64(len(recs))
 		if s.First < first {
-			rep.add(Finding{Attack: AttackInserted, Position: pos, File: s.Name, Msg: "segment starts before the pruned point"})
+			rep.add(Problem{Attack: AttackInserted, Position: pos, File: s.Name, Msg: "segment starts before the pruned point"})
 		} else if s.First > pos {
-			rep.add(Finding{Attack: AttackDeleted, Position: pos, File: s.Name,
+			rep.add(Problem{Attack: AttackDeleted, Position: pos, File: s.Name,
 				Msg: fmt.Sprintf("segment starts at record %d but the segments before end at %d", s.First, pos)})
 		} else if s.First < pos {
-			rep.add(Finding{Attack: AttackInserted, Position: s.First, File: s.Name,
+			rep.add(Problem{Attack: AttackInserted, Position: s.First, File: s.Name,
 				Msg: fmt.Sprintf("segment starts at record %d but the segments before hold %d records", s.First, pos)})
 		}
 		f, err := os.Open(filepath.Join(dir, s.Name))
@@ -328,7 +328,7 @@ func scanSegments(dir string, segs []segment, first int64, rep *VerifyReport) ([
 			line, torn, err := lr.next()
 			if errors.Is(err, io.EOF) {
 				if torn > 0 {
-					rep.add(Finding{Attack: AttackTruncated, Position: first + int64(len(recs)), File: s.Name,
+					rep.add(Problem{Attack: AttackTruncated, Position: first + int64(len(recs)), File: s.Name,
 						Msg: fmt.Sprintf("%d bytes of a torn last line (a crash; the writer cuts them at its next open)", torn)})
 				}
 				break
@@ -394,7 +394,7 @@ func classifyIndexes(recs []scanned, base int64, rep *VerifyReport) {
 	seen := make([]bool, n)
 	expect := base
 	found := 0
-	report := func(f Finding) {
+	report := func(f Problem) {
 		if found < maxFindings {
 			rep.add(f)
 		}
@@ -409,7 +409,7 @@ func classifyIndexes(recs []scanned, base int64, rep *VerifyReport) {
 			if p+1 < n && recs[p+1].claimed == expect {
 				kind, msg = AttackInserted, "a line that is not a record was inserted"
 			}
-			report(Finding{Attack: kind, Position: pos, Msg: msg})
+			report(Problem{Attack: kind, Position: pos, Msg: msg})
 			if kind == AttackModified {
 				expect++
 			}
@@ -417,15 +417,15 @@ func classifyIndexes(recs []scanned, base int64, rep *VerifyReport) {
 		case idx == expect:
 		case idx > expect:
 			if k := expect - base; k < n && where[k] > int32(p+1) {
-				report(Finding{Attack: AttackReordered, Position: pos,
+				report(Problem{Attack: AttackReordered, Position: pos,
 					Msg: fmt.Sprintf("record %d appears after record %d", expect, idx)})
 			} else {
-				report(Finding{Attack: AttackDeleted, Position: pos,
+				report(Problem{Attack: AttackDeleted, Position: pos,
 					Msg: fmt.Sprintf("records %d to %d are missing", expect, idx-1)})
 			}
 		default: // idx < expect
 			if k := idx - base; k >= 0 && k < n && seen[k] {
-				report(Finding{Attack: AttackInserted, Position: pos,
+				report(Problem{Attack: AttackInserted, Position: pos,
 					Msg: fmt.Sprintf("a second record claims index %d", idx)})
 				continue
 			}

@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/cordonsec/cordon/layers"
 )
 
 // Policy is one effective policy. The zero value is not useful: start from
@@ -258,37 +260,33 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// Layer names an isolation layer, as reported in results and audit records.
-type Layer string
+// Layer names an isolation layer, as reported in results and audit
+// records: package layers holds the one list, shared with the sandbox.
+type Layer = layers.Name
 
 // The isolation layers. Results and doctor report each one.
 const (
-	LayerUserNS     Layer = "userns"
-	LayerPIDNS      Layer = "pidns"
-	LayerMountNS    Layer = "mountns"
-	LayerNetNS      Layer = "netns"
-	LayerIPCNS      Layer = "ipcns"
-	LayerUTSNS      Layer = "utsns"
-	LayerCgroupNS   Layer = "cgroupns"
-	LayerRootfs     Layer = "rootfs"
-	LayerNoNewPrivs Layer = "no_new_privs"
-	LayerCaps       Layer = "capabilities"
-	LayerSeccomp    Layer = "seccomp"
-	LayerLandlock   Layer = "landlock"
-	LayerCgroup     Layer = "cgroup"
-	LayerRlimits    Layer = "rlimits"
-	LayerNetwork    Layer = "network"
-	LayerAnalysis   Layer = "analysis"
-	LayerAudit      Layer = "audit"
+	LayerUserNS     = layers.UserNS
+	LayerPIDNS      = layers.PIDNS
+	LayerMountNS    = layers.MountNS
+	LayerNetNS      = layers.NetNS
+	LayerIPCNS      = layers.IPCNS
+	LayerUTSNS      = layers.UTSNS
+	LayerCgroupNS   = layers.CgroupNS
+	LayerRootfs     = layers.Rootfs
+	LayerNoNewPrivs = layers.NoNewPrivs
+	LayerCaps       = layers.Caps
+	LayerSeccomp    = layers.Seccomp
+	LayerLandlock   = layers.Landlock
+	LayerCgroup     = layers.Cgroup
+	LayerRlimits    = layers.Rlimits
+	LayerNetwork    = layers.Network
+	LayerAnalysis   = layers.Analysis
+	LayerAudit      = layers.Audit
 )
 
 // Layers lists every layer in report order.
-var Layers = []Layer{
-	LayerUserNS, LayerPIDNS, LayerMountNS, LayerNetNS, LayerIPCNS, LayerUTSNS,
-	LayerCgroupNS, LayerRootfs, LayerNoNewPrivs, LayerCaps, LayerSeccomp,
-	LayerLandlock, LayerCgroup, LayerRlimits, LayerNetwork, LayerAnalysis,
-	LayerAudit,
-}
+var Layers = layers.All
 
 // Isolation says which layers may run degraded (weaker than asked, e.g.
 // rlimits instead of cgroups for an unprivileged user) instead of refusing

@@ -19,6 +19,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cordonsec/cordon/layers"
 )
 
 //go:linkname runtime_BeforeFork syscall.runtime_BeforeFork
@@ -60,10 +62,10 @@ var stepNames = map[childStep]string{
 }
 
 // childLayer is the layer a failed step belongs to.
-var childLayer = map[childStep]string{
-	stepRlimit: "rlimits", stepAmbient: "capabilities", stepBounding: "capabilities",
-	stepCapset: "capabilities", stepNoNewPrivs: "no_new_privs",
-	stepLandlock: "landlock", stepSeccomp: "seccomp", stepSendListener: "seccomp",
+var childLayer = map[childStep]layers.Name{
+	stepRlimit: layers.Rlimits, stepAmbient: layers.Caps, stepBounding: layers.Caps,
+	stepCapset: layers.Caps, stepNoNewPrivs: layers.NoNewPrivs,
+	stepLandlock: layers.Landlock, stepSeccomp: layers.Seccomp, stepSendListener: layers.Seccomp,
 }
 
 type capHeader struct {

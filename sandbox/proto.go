@@ -6,6 +6,8 @@ package sandbox
 // close-on-exec); only the forked child, before execve, uses it once to pass
 // the seccomp listener.
 
+import "github.com/cordonsec/cordon/layers"
+
 // Message kinds.
 const (
 	msgSpec     = 'C' // supervisor → init: the Spec, the first message (not argv: /proc/1/cmdline is readable inside)
@@ -28,9 +30,9 @@ type readyMsg struct {
 }
 
 type errorMsg struct {
-	Step  string `json:"step"`
-	Layer string `json:"layer,omitempty"`
-	Error string `json:"error"`
+	Step  string      `json:"step"`
+	Layer layers.Name `json:"layer,omitempty"`
+	Error string      `json:"error"`
 }
 
 type startedMsg struct {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/cordonsec/cordon/interp"
+	"github.com/cordonsec/cordon/layers"
 )
 
 func pythonSpec(t *testing.T) (Spec, *interp.Runtime) {
@@ -181,7 +182,7 @@ except PermissionError:
 }
 
 func TestLayerOfStep(t *testing.T) {
-	for step, layer := range map[string]string{
+	for step, layer := range map[string]layers.Name{
 		"rootfs: bind /usr": "rootfs", "landlock: ruleset": "landlock", "network: lo up": "netns",
 		"seccomp: build filter": "seccomp", "uts: hostname": "utsns", "fork": "", "": "",
 	} {

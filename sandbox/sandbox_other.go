@@ -5,6 +5,8 @@ package sandbox
 import (
 	"context"
 	"os"
+
+	"github.com/cordonsec/cordon/layers"
 )
 
 // Sandbox is one stage-2 init; Linux only.
@@ -14,7 +16,11 @@ type Sandbox struct{}
 type Exit struct{ Reported bool }
 
 // SetupError is a failed sandbox step.
-type SetupError struct{ Step, Layer, Err string }
+type SetupError struct {
+	Step  string
+	Layer layers.Name
+	Err   string
+}
 
 func (e *SetupError) Error() string { return e.Err }
 func (e *SetupError) Unwrap() error { return ErrSetup }

@@ -13,10 +13,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cordonsec/cordon/layers"
 )
 
 // Sandbox is one stage-2 init, from Start to Wait.
@@ -71,10 +74,10 @@ type Exit struct {
 }
 
 // SetupError is a failed sandbox step, with the layer it belongs to when
-// known ("seccomp", "landlock", "rootfs", ...).
+// known (layers.Seccomp, layers.Landlock, layers.Rootfs, ...).
 type SetupError struct {
 	Step  string
-	Layer string
+	Layer layers.Name
 	Err   string
 }
 
@@ -109,7 +112,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 			for _, p := range group {
 				fd, err := unix.OpenTree(unix.AT_FDCWD, p, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
 				if err != nil {
-					return nil, &SetupError{Step: "rootfs: open_tree " + p, Layer: "rootfs", Err: err.Error()}
+					return nil, &SetupError{Step: "rootfs: open_tree " + p, Layer: layers.Rootfs, Err: err.Error()}
 				}
 				f := os.NewFile(uintptr(fd), p)
 				closers = append(closers, f)
@@ -174,7 +177,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		if uid == 0 {
 			id, lease, lerr := leaseHostUID()
 			if lerr != nil {
-				return nil, &SetupError{Step: "userns: host uid", Layer: "userns", Err: lerr.Error()}
+				return nil, &SetupError{Step: "userns: host uid", Layer: layers.UserNS, Err: lerr.Error()}
 			}
 			s.idLease = lease
 			defer func() {
@@ -186,7 +189,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		}
 	}
 	if uid == 0 || gid == 0 {
-		return nil, &SetupError{Step: "userns: id mapping", Layer: "userns", Err: "refusing to map the sandbox to host root"}
+		return nil, &SetupError{Step: "userns: id mapping", Layer: layers.UserNS, Err: "refusing to map the sandbox to host root"}
 	}
 	specJSON, err := json.Marshal(&spec)
 	if err != nil {
@@ -236,7 +239,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		start = func() error { return startAs(s.cmd, uid, gid, s.procDone) }
 	}
 	if err := start(); err != nil {
-		return nil, &SetupError{Step: "namespaces: spawn stage-2 init", Layer: "userns", Err: err.Error()}
+		return nil, &SetupError{Step: "namespaces: spawn stage-2 init", Layer: layers.UserNS, Err: err.Error()}
 	}
 	go func() {
 		s.waitErr = s.cmd.Wait()
@@ -275,13 +278,13 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 				return nil, err
 			}
 			if spec.ProxyPort > 0 && s.proxy == nil {
-				return nil, &SetupError{Step: "network: proxy socket", Layer: "network", Err: "the init sent no listening socket"}
+				return nil, &SetupError{Step: "network: proxy socket", Layer: layers.Network, Err: "the init sent no listening socket"}
 			}
 			// A sandbox is ready once it is in its cgroup too: the
 			// placement (6-14 ms on v1) overlapped the init's setup, and
 			// a prepared sandbox must not pay for it at hand-over.
 			if err := <-s.placed; err != nil {
-				return nil, &SetupError{Step: "cgroup: place the init", Layer: "cgroup", Err: err.Error()}
+				return nil, &SetupError{Step: "cgroup: place the init", Layer: layers.Cgroup, Err: err.Error()}
 			}
 			s.placed <- nil
 			s.times.Init, s.times.Ready = s.ready.InitNS, Monotonic()
@@ -311,24 +314,21 @@ func decodeError(body []byte) error {
 	return &SetupError{Step: em.Step, Layer: layer, Err: em.Error}
 }
 
-// layerOfStep maps an init step ("rootfs: bind /usr") to its layer.
-func layerOfStep(step string) string {
-	for i := 0; i < len(step); i++ {
-		if step[i] == ':' {
-			switch p := step[:i]; p {
-			case "rootfs", "landlock", "seccomp", "network", "cgroupns", "uts", "capabilities":
-				if p == "network" {
-					return "netns"
-				}
-				if p == "uts" {
-					return "utsns"
-				}
-				return p
-			}
-			break
-		}
+// stepLayers maps the prefix of an init step ("rootfs: bind /usr") to its
+// layer.
+var stepLayers = map[string]layers.Name{
+	"rootfs": layers.Rootfs, "landlock": layers.Landlock, "seccomp": layers.Seccomp,
+	"network": layers.NetNS, "cgroupns": layers.CgroupNS, "uts": layers.UTSNS,
+	"capabilities": layers.Caps,
+}
+
+// layerOfStep maps an init step ("rootfs: bind /usr") to its layer, or "".
+func layerOfStep(step string) layers.Name {
+	p, _, ok := strings.Cut(step, ":")
+	if !ok {
+		return ""
 	}
-	return ""
+	return stepLayers[p]
 }
 
 // readLoop turns control messages into s.msgs; the seccomp listener goes
@@ -407,7 +407,7 @@ func (s *Sandbox) Run(task Task, files []*os.File) error {
 		return fmt.Errorf("task: %d files for %d names (at most %d)", len(files), len(task.Files), maxFiles)
 	}
 	if err := <-s.placed; err != nil {
-		return &SetupError{Step: "cgroup: place the init", Layer: "cgroup", Err: err.Error()}
+		return &SetupError{Step: "cgroup: place the init", Layer: layers.Cgroup, Err: err.Error()}
 	}
 	s.mark(func(t *Times) { t.Handover = Monotonic() })
 	b, err := json.Marshal(&task)
