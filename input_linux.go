@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,7 +64,7 @@ func loadInput(ctx context.Context, job *Job, pol *policy.Policy) (_ *input, err
 		in.files = append(in.files, f)
 		head := make([]byte, sniffLen)
 		n, err := f.ReadAt(head, 0)
-		if err != nil && err != io.EOF {
+		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, badInput("script %s: %v", job.Script, err)
 		}
 		if isBinary(head[:n]) {
@@ -164,7 +165,7 @@ func openInput(what, p string, follow bool, pol *policy.Policy) (*os.File, strin
 		flags |= unix.O_NOFOLLOW
 	}
 	fd, err := unix.Open(p, flags, 0)
-	if err == unix.ELOOP && !follow {
+	if errors.Is(err, unix.ELOOP) && !follow {
 		if fi, lerr := os.Lstat(p); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
 			return nil, "", fmt.Errorf("%w: %s %s: %w", ErrBadInput, what, p, ErrInputLink)
 		}

@@ -368,7 +368,7 @@ func (e *Executor) analyze(ctx context.Context, job *Job, in *input, pol *policy
 		name := analysisName(job, i)
 		src := make([]byte, maxAnalyzed)
 		n, err := f.ReadAt(src, 0)
-		if err != nil && err != io.EOF {
+		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, Result{}, false, fmt.Errorf("reading %s for analysis: %w", name, err)
 		}
 		got, block, err := e.analyzer.analyze(ctx, name, src[:n], pol)

@@ -138,8 +138,6 @@ func (a *analyzer) bindParams(params int32, sc, outer *scope) {
 	}
 }
 
-func (a *analyzer) bindUnknown(target int32, sc *scope) { a.bindTarget(target, value{}, sc) }
-
 // bindTarget binds an assignment target to v; tuples bind element-wise when
 // v is a known list, else to unknown.
 func (a *analyzer) bindTarget(target int32, v value, sc *scope) {

@@ -56,18 +56,19 @@ func (l *Log) latestCheckpoint() (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("listing checkpoints: %w", err)
 	}
-	for i := len(names) - 1; i >= 0; i-- {
-		b, err := os.ReadFile(filepath.Join(dir, names[i]))
-		if err != nil {
-			return Checkpoint{}, fmt.Errorf("reading checkpoint: %w", err)
-		}
-		c, err := OpenCheckpoint(b, l.verifier)
-		if err != nil {
-			return Checkpoint{}, fmt.Errorf("%w: checkpoint %s: %v", ErrTampered, names[i], err)
-		}
-		return c, nil
+	if len(names) == 0 {
+		return Checkpoint{}, nil
 	}
-	return Checkpoint{}, nil
+	newest := names[len(names)-1]
+	b, err := os.ReadFile(filepath.Join(dir, newest))
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("reading checkpoint: %w", err)
+	}
+	c, err := OpenCheckpoint(b, l.verifier)
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("%w: checkpoint %s: %v", ErrTampered, newest, err)
+	}
+	return c, nil
 }
 
 // Checkpoint signs the current tree head, stores it and copies it to the

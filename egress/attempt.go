@@ -385,7 +385,7 @@ func bufferCopy(dst, src net.Conn, b *budget, n *atomic.Int64) error {
 				return errBudget
 			}
 		}
-		if rerr == io.EOF {
+		if errors.Is(rerr, io.EOF) {
 			return nil
 		}
 		if rerr != nil {

@@ -501,7 +501,7 @@ func benchThroughput(b *testing.B, rt route, useTLS, up bool) {
 	b.SetBytes(benchChunk)
 	b.ResetTimer()
 	if up {
-		if _, err := c.Write(command(cmdUpload, total)); err == nil {
+		if _, err = c.Write(command(cmdUpload, total)); err == nil {
 			err = writeN(c, buf, total)
 		}
 		if err == nil {
@@ -607,7 +607,7 @@ func TestBenchRoutes(t *testing.T) {
 		}
 		buf := make([]byte, benchBuf)
 		const n = 3 * benchChunk
-		if _, err := c.Write(command(cmdDownload, n)); err == nil {
+		if _, err = c.Write(command(cmdDownload, n)); err == nil {
 			err = readN(c, buf, n)
 		}
 		if err == nil {

@@ -10,6 +10,7 @@ package egress
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"strings"
@@ -110,7 +111,7 @@ func FuzzClientBytes(f *testing.F) {
 		}()
 		start := time.Now()
 		_, err = io.Copy(io.Discard, c)
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
 			t.Errorf("the proxy held the connection for %v after the client stopped sending", time.Since(start))
 		}
 		evs := r.Close()

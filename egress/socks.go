@@ -7,6 +7,7 @@ package egress
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -73,7 +74,7 @@ func (p *Proxy) serveSOCKS(c net.Conn, br *bufio.Reader) {
 	host, err := readSOCKSAddr(br, req[3])
 	if err != nil {
 		code := byte(socksFailure)
-		if err == errAddrType {
+		if errors.Is(err, errAddrType) {
 			code = socksAddrUnsupp
 		}
 		bad(code, "SOCKS5 request: %v", err)

@@ -84,7 +84,7 @@ func NormalizeDomain(s string) (string, error) {
 		return "", fmt.Errorf("domain %v", err)
 	}
 	if wild && !strings.Contains(n, ".") {
-		return "", fmt.Errorf("domain %q: a wildcard over a top-level domain allows too much; name at least two labels after *.", s)
+		return "", fmt.Errorf("domain %q: a wildcard over a top-level domain allows too much; name at least two labels after *", s)
 	}
 	if wild {
 		n = "*." + n

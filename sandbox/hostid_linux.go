@@ -14,6 +14,7 @@ package sandbox
 // read_write folder is granted to all of them through its group.
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -57,7 +58,7 @@ func leaseHostUID() (int, *os.File, error) {
 			return uid, f, nil
 		}
 		f.Close()
-		if err != unix.EWOULDBLOCK {
+		if !errors.Is(err, unix.EWOULDBLOCK) {
 			return 0, nil, fmt.Errorf("host uid leases: lock %d: %w", uid, err)
 		}
 	}

@@ -12,6 +12,7 @@ package sandbox
 // /proc/self/fd/N does not resolve the host path again.
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -221,7 +222,7 @@ func mask(p string) error {
 		Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
 	})
-	if err == unix.ENOENT {
+	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}
 	if err != nil {

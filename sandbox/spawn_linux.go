@@ -43,8 +43,6 @@ type Sandbox struct {
 
 	mu       sync.Mutex
 	times    Times
-	waited   bool
-	exitMsg  *exitMsg
 	procDone chan struct{}
 	waitErr  error
 }

@@ -9,6 +9,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -84,11 +85,11 @@ func stage2() int {
 
 func sendError(ctl int, err error) {
 	m := errorMsg{Error: err.Error()}
-	if s, ok := err.(*step); ok {
+	if s := (*step)(nil); errors.As(err, &s) {
 		m.Step = s.name
 		m.Error = s.err.Error()
 	}
-	if c, ok := err.(*childErr); ok {
+	if c := (*childErr)(nil); errors.As(err, &c) {
 		m.Step, m.Layer, m.Error = stepNames[c.step], childLayer[c.step], c.errno.Error()
 	}
 	send(ctl, msgError, m, nil)

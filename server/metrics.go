@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/cordonsec/cordon"
@@ -48,7 +49,7 @@ func newMetrics(s *Server) *metrics {
 	workers := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cordon_workers",
 		Help: "Workers (runs that may execute at once)."}, func() float64 { return float64(s.cfg.Workers) })
 	m.reg.MustRegister(m.accepted, m.runs, m.refused, m.requests, m.inflight, m.wall, m.evidence, queued, workers,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, st := range cordon.Statuses {
 		m.runs.WithLabelValues(string(st))
 	}

@@ -227,13 +227,3 @@ func (s *store) list(tenant, status string, before string, limit int) ([]*Run, s
 	}
 	return out, ""
 }
-
-func (s *store) all() []*Run {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rs := make([]*Run, 0, len(s.runs))
-	for _, r := range s.runs {
-		rs = append(rs, r)
-	}
-	return rs
-}

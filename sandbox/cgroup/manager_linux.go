@@ -247,7 +247,9 @@ func (m *Manager) Create(name string, l Limits) (*Group, error) {
 	}
 	for _, need := range l.controllers() {
 		if err := m.Check(need); err != nil {
-			err.(*Error).Op = "create"
+			if ce := (*Error)(nil); errors.As(err, &ce) {
+				ce.Op = "create"
+			}
 			return nil, err
 		}
 	}
