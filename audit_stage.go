@@ -102,7 +102,7 @@ func (a *auditor) start(ctx context.Context, res *Result, job *Job, pol *policy.
 	sort.Slice(planned, func(i, j int) bool { return planned[i] < planned[j] })
 	if _, err := l.Append(ctx, audit.Record{Kind: audit.KindRunStart, RunID: res.ID, Tenant: job.Tenant, Start: &audit.RunStart{
 		Script: filepath.Base(name), ScriptSHA256: sum, PolicyHash: pol.Hash(),
-		Tenant: job.Tenant, User: who, Host: host, Layers: planned, Inputs: inputsRecord(res.Inputs),
+		Tenant: job.Tenant, User: who, Client: job.Client, Host: host, Layers: planned, Inputs: inputsRecord(res.Inputs),
 	}}); err != nil {
 		return err
 	}

@@ -114,6 +114,10 @@ type Job struct {
 	// Tenant names who asked for the run (a service's tenant); it is
 	// written into every audit record of the run.
 	Tenant string
+	// Client names the program that asked for the run on the caller's
+	// behalf (an MCP client's name); it is written into the audit start
+	// record.
+	Client string
 }
 
 // Executor runs jobs. It is safe for concurrent use.

@@ -47,13 +47,16 @@ type Record struct {
 // RunStart is written before a run starts; if it cannot be written the run
 // must not start.
 type RunStart struct {
-	Script       string         `json:"script"`
-	ScriptSHA256 string         `json:"script_sha256"`
-	PolicyHash   string         `json:"policy_hash"`
-	Tenant       string         `json:"tenant,omitempty"`
-	User         string         `json:"user,omitempty"`
-	Host         string         `json:"host,omitempty"`
-	Layers       []policy.Layer `json:"layers,omitempty"` // planned
+	Script       string `json:"script"`
+	ScriptSHA256 string `json:"script_sha256"`
+	PolicyHash   string `json:"policy_hash"`
+	Tenant       string `json:"tenant,omitempty"`
+	User         string `json:"user,omitempty"`
+	// Client is the program that asked on the user's behalf (an MCP
+	// client's name), when one said so.
+	Client string         `json:"client,omitempty"`
+	Host   string         `json:"host,omitempty"`
+	Layers []policy.Layer `json:"layers,omitempty"` // planned
 	// Inputs are the files copied into the work dir besides the script.
 	Inputs []Input `json:"inputs,omitempty"`
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -51,8 +52,11 @@ type RunRequest struct {
 	// StdinEncoding is utf8 (default) or base64.
 	StdinEncoding string            `json:"stdin_encoding,omitempty"`
 	Env           map[string]string `json:"env,omitempty"`
-	// Policy holds overrides applied onto the tenant's ceiling; they may
-	// only tighten it.
+	// PolicyName names one of the policies the server offers the tenant
+	// (its config's policies) to start from instead of the ceiling.
+	PolicyName string `json:"policy_name,omitempty"`
+	// Policy holds overrides applied onto the tenant's ceiling (or the
+	// named policy); they may only tighten it.
 	Policy json.RawMessage `json:"policy,omitempty"`
 	// Outputs are glob patterns of files under the work dir to return
 	// after the run (GET /v1/runs/{id}/outputs/{path}), within the
@@ -108,7 +112,7 @@ func (s *Server) routes() []route {
 // Handler returns the service's HTTP handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	for _, rt := range s.routes() {
+	for _, rt := range append(s.routes(), s.mounts...) {
 		mux.Handle(rt.pattern, rt.h)
 	}
 	return s.m.count(notFoundAsProblem(mux))
@@ -197,7 +201,7 @@ func (s *Server) postRun(w http.ResponseWriter, r *http.Request, t *Tenant) {
 			return
 		}
 	}
-	run, p := s.buildRun(t, &req)
+	run, p := s.buildRun(t, &req, "")
 	if p != nil {
 		if run != nil && run.inputDir != "" {
 			os.RemoveAll(run.inputDir)
@@ -352,18 +356,22 @@ func checkFileName(name string) error {
 // buildRun checks the request and turns it into a run: the effective
 // policy (ceiling + overrides, tightened), the job with its files written
 // to the run's input dir.
-func (s *Server) buildRun(t *Tenant, req *RunRequest) (*Run, *Problem) {
-	pol := t.Ceiling
+func (s *Server) buildRun(t *Tenant, req *RunRequest, client string) (*Run, *Problem) {
+	base, p := t.policyNamed(req.PolicyName)
+	if p != nil {
+		return nil, p
+	}
+	pol := base
 	if len(req.Policy) > 0 && !bytes.Equal(bytes.TrimSpace(req.Policy), []byte("null")) {
-		p, err := policy.Over(t.Ceiling, "policy", req.Policy)
+		p, err := policy.Over(base, "policy", req.Policy)
 		if err != nil {
 			pr := problem("policy-invalid", "the policy override has problems")
 			pr.Errors = fieldErrors(err)
 			return nil, pr
 		}
-		tp, err := policy.Tighten(t.Ceiling, p)
+		tp, err := policy.Tighten(base, p)
 		if err != nil {
-			pr := problem("policy-loosens", "a request may only tighten the tenant's ceiling (GET /v1/policy shows it)")
+			pr := problem("policy-loosens", "a request may only tighten the tenant's ceiling or the policy it names (GET /v1/policy shows it)")
 			pr.Errors = fieldErrors(err)
 			return nil, pr
 		}
@@ -403,7 +411,7 @@ func (s *Server) buildRun(t *Tenant, req *RunRequest) (*Run, *Problem) {
 	run := &Run{ID: id, tenant: t.Name, concurrency: t.Concurrency, created: time.Now(),
 		callback: req.Callback, idemKey: req.IdempotencyKey, done: make(chan struct{})}
 	run.out.init()
-	job := cordon.Job{Args: req.Args, Env: req.Env, Policy: pol}
+	job := cordon.Job{Args: req.Args, Env: req.Env, Policy: pol, Client: client}
 	if len(req.Outputs) > 0 {
 		job.Outputs, job.OutputDir = req.Outputs, s.outputDirFor(id)
 	}
@@ -463,7 +471,7 @@ func (s *Server) buildRun(t *Tenant, req *RunRequest) (*Run, *Problem) {
 	}
 	sum := sha256.Sum256(script)
 	run.jent = journalEntry{ID: id, Tenant: t.Name, Created: run.created, Script: scriptName,
-		ScriptSHA256: hex.EncodeToString(sum[:]), PolicyHash: pol.Hash()}
+		ScriptSHA256: hex.EncodeToString(sum[:]), PolicyHash: pol.Hash(), Client: client}
 	run.job = job
 	return run, nil
 }
@@ -607,13 +615,7 @@ func (s *Server) deleteRun(w http.ResponseWriter, r *http.Request, t *Tenant) {
 		writeProblem(w, r, problem("run-finished", "run %s finished with status %s", run.ID, run.state()))
 		return
 	}
-	run.mu.Lock()
-	run.canceled = true
-	run.mu.Unlock()
-	if s.q.Remove(run.ID) {
-		s.cancelQueued(run, "canceled before it started")
-	} else {
-		run.cancel()
+	if !s.cancelRun(run) {
 		// The worker publishes the result; wait briefly so the answer
 		// shows it.
 		t := time.NewTimer(10 * time.Second)
@@ -631,8 +633,43 @@ func (s *Server) deleteRun(w http.ResponseWriter, r *http.Request, t *Tenant) {
 	writeJSON(w, http.StatusAccepted, run.view())
 }
 
+// cancelRun cancels run: a queued one ends now (true), a running one is
+// killed and its worker publishes the result (false).
+func (s *Server) cancelRun(run *Run) bool {
+	run.mu.Lock()
+	run.canceled = true
+	run.mu.Unlock()
+	if s.q.Remove(run.ID) {
+		s.cancelQueued(run, "canceled before it started")
+		return true
+	}
+	run.cancel()
+	return false
+}
+
 func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request, t *Tenant) {
+	pol, p := t.policyNamed(r.URL.Query().Get("name"))
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(t.Ceiling.JSON())
+	_, _ = w.Write(pol.JSON())
+}
+
+// policyNamed is the tenant's ceiling ("") or one of its offered
+// policies.
+func (t *Tenant) policyNamed(name string) (*policy.Policy, *Problem) {
+	if name == "" {
+		return t.Ceiling, nil
+	}
+	if p, ok := t.Offers[name]; ok {
+		return p, nil
+	}
+	names := slices.Sorted(maps.Keys(t.Offers))
+	if len(names) == 0 {
+		return nil, problem("invalid-request", "policy_name %q: the server offers this tenant no named policies, only its ceiling", name)
+	}
+	return nil, problem("invalid-request", "policy_name %q: not offered; the server offers %s", name, strings.Join(names, ", "))
 }

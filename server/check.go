@@ -5,6 +5,7 @@ package server
 // is the report `cordon check --format json` prints (analysis.CheckReport).
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -33,6 +34,16 @@ func (s *Server) postCheck(w http.ResponseWriter, r *http.Request, t *Tenant) {
 		writeProblem(w, r, p)
 		return
 	}
+	rep, p := s.check(r.Context(), t, &req)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// check analyses the request's scripts under the tenant's ceiling.
+func (s *Server) check(ctx context.Context, t *Tenant, req *CheckRequest) (*analysis.CheckReport, *Problem) {
 	threshold := t.Ceiling.Analysis.Block
 	switch req.FailOn {
 	case "":
@@ -41,8 +52,7 @@ func (s *Server) postCheck(w http.ResponseWriter, r *http.Request, t *Tenant) {
 	case "high", "medium", "low":
 		threshold = policy.Severity(req.FailOn)
 	default:
-		writeProblem(w, r, problem("invalid-request", "fail_on %q: want high, medium, low or never", req.FailOn))
-		return
+		return nil, problem("invalid-request", "fail_on %q: want high, medium, low or never", req.FailOn)
 	}
 	type src struct {
 		name string
@@ -55,42 +65,37 @@ func (s *Server) postCheck(w http.ResponseWriter, r *http.Request, t *Tenant) {
 			name = "script.py"
 		}
 		if err := checkFileName(name); err != nil {
-			writeProblem(w, r, problem("invalid-request", "name %q: %v", name, err))
-			return
+			return nil, problem("invalid-request", "name %q: %v", name, err)
 		}
 		srcs = append(srcs, src{name, []byte(req.Source)})
 	}
 	if len(req.Files) > maxFiles {
-		writeProblem(w, r, problem("invalid-request", "%d files; at most %d", len(req.Files), maxFiles))
-		return
+		return nil, problem("invalid-request", "%d files; at most %d", len(req.Files), maxFiles)
 	}
 	for i, f := range req.Files {
 		if err := checkFileName(f.Path); err != nil {
-			writeProblem(w, r, problem("invalid-request", "files[%d].path %q: %v", i, f.Path, err))
-			return
+			return nil, problem("invalid-request", "files[%d].path %q: %v", i, f.Path, err)
 		}
 		b, p := decodeContent("files", f.Content, f.Encoding)
 		if p != nil {
-			writeProblem(w, r, p)
-			return
+			return nil, p
 		}
 		if strings.HasSuffix(f.Path, ".py") {
 			srcs = append(srcs, src{f.Path, b})
 		}
 	}
 	if len(srcs) == 0 {
-		writeProblem(w, r, problem("invalid-request", "nothing to check: give source, or files with *.py among them"))
-		return
+		return nil, problem("invalid-request", "nothing to check: give source, or files with *.py among them")
 	}
 	var reports []*analysis.Report
 	var errs []analysis.FileError
 	for _, sc := range srcs {
-		rep, err := analysis.Analyze(r.Context(), sc.name, sc.data, analysis.Options{Allow: t.Ceiling.Analysis.Allow})
+		rep, err := analysis.Analyze(ctx, sc.name, sc.data, analysis.Options{Allow: t.Ceiling.Analysis.Allow})
 		if err != nil {
 			errs = append(errs, analysis.FileError{File: sc.name, Err: err.Error()})
 			continue
 		}
 		reports = append(reports, rep)
 	}
-	writeJSON(w, http.StatusOK, analysis.NewCheckReport(reports, errs, threshold))
+	return analysis.NewCheckReport(reports, errs, threshold), nil
 }

@@ -92,6 +92,15 @@ type TenantConfig struct {
 	// CallbackSecretFile holds the HMAC-SHA256 key callbacks of this
 	// tenant are signed with; without it, callbacks are refused.
 	CallbackSecretFile string `yaml:"callback_secret_file"`
+	// Policies are further policies the tenant may name in a request
+	// (policy_name) instead of the ceiling: name -> file. Each must
+	// tighten the ceiling.
+	Policies map[string]string `yaml:"policies"`
+
+	// ceiling and offers, when set, are the loaded policies (NewLocal);
+	// Policy and Policies are then not read.
+	ceiling *policy.Policy
+	offers  map[string]*policy.Policy
 }
 
 // Defaults of a Config.
@@ -232,8 +241,13 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			}
 			tokens[h] = t.Name
 		}
-		if t.Policy == "" {
+		if t.Policy == "" && t.ceiling == nil {
 			bad(f+".policy", "required: the tenant's ceiling policy file")
+		}
+		for n := range t.Policies {
+			if !tenantName.MatchString(n) {
+				bad(f+".policies."+n, "want a name of lower-case letters, digits, '.', '_' and '-', got %q", n)
+			}
 		}
 		for _, q := range []struct {
 			name string
@@ -267,7 +281,10 @@ func (c *Config) path(p string) string {
 // Tenant is a tenant ready to serve: its ceiling loaded.
 type Tenant struct {
 	TenantConfig
-	Ceiling        *policy.Policy
+	Ceiling *policy.Policy
+	// Offers are the policies a request may name (policy_name), each a
+	// tightening of Ceiling.
+	Offers         map[string]*policy.Policy
 	callbackSecret []byte
 }
 
@@ -278,9 +295,12 @@ func (c *Config) tenants() (map[string]*Tenant, map[[32]byte]*Tenant, error) {
 	byToken := map[[32]byte]*Tenant{}
 	var auditSec *policy.Audit
 	for _, tc := range c.Tenants {
-		pol, err := policy.Load(c.path(tc.Policy))
-		if err != nil {
-			return nil, nil, fmt.Errorf("tenant %s: %w", tc.Name, err)
+		pol := tc.ceiling
+		if pol == nil {
+			var err error
+			if pol, err = policy.Load(c.path(tc.Policy)); err != nil {
+				return nil, nil, fmt.Errorf("tenant %s: %w", tc.Name, err)
+			}
 		}
 		if !pol.Audit.Enabled {
 			return nil, nil, fmt.Errorf("tenant %s: policy %s turns the audit log off; the service records every run", tc.Name, tc.Policy)
@@ -292,7 +312,11 @@ func (c *Config) tenants() (map[string]*Tenant, map[[32]byte]*Tenant, error) {
 		} else if !auditEqual(*auditSec, pol.Audit) {
 			return nil, nil, fmt.Errorf("tenant %s: policy %s has another audit section than the first tenant's; every tenant's runs go to one log with one key and one fsync mode", tc.Name, tc.Policy)
 		}
-		t := &Tenant{TenantConfig: tc, Ceiling: pol}
+		offers, err := c.offers(tc, pol)
+		if err != nil {
+			return nil, nil, err
+		}
+		t := &Tenant{TenantConfig: tc, Ceiling: pol, Offers: offers}
 		if tc.CallbackSecretFile != "" {
 			b, err := os.ReadFile(c.path(tc.CallbackSecretFile))
 			if err != nil {
@@ -313,6 +337,31 @@ func (c *Config) tenants() (map[string]*Tenant, map[[32]byte]*Tenant, error) {
 		}
 	}
 	return byName, byToken, nil
+}
+
+// offers loads the tenant's named policies; each gets the ceiling's audit
+// section (one log) and must tighten the ceiling.
+func (c *Config) offers(tc TenantConfig, ceiling *policy.Policy) (map[string]*policy.Policy, error) {
+	out := map[string]*policy.Policy{}
+	for name, p := range tc.offers {
+		out[name] = p
+	}
+	for name, file := range tc.Policies {
+		p, err := policy.Load(c.path(file))
+		if err != nil {
+			return nil, fmt.Errorf("tenant %s: policies.%s: %w", tc.Name, name, err)
+		}
+		out[name] = p
+	}
+	for name, p := range out {
+		p.Audit = ceiling.Audit
+		tp, err := policy.Tighten(ceiling, p)
+		if err != nil {
+			return nil, fmt.Errorf("tenant %s: policies.%s does not tighten the ceiling: %w", tc.Name, name, err)
+		}
+		out[name] = tp
+	}
+	return out, nil
 }
 
 func auditEqual(a, b policy.Audit) bool {

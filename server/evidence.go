@@ -62,7 +62,7 @@ func (e *evidence) recordUnstarted(j journalEntry, status, msg string) (audit.En
 	host, _ := os.Hostname()
 	if _, err := e.log.Append(context.Background(), audit.Record{Kind: audit.KindRunStart, RunID: j.ID, Tenant: j.Tenant,
 		Start: &audit.RunStart{Script: j.Script, ScriptSHA256: j.ScriptSHA256, PolicyHash: j.PolicyHash,
-			Tenant: j.Tenant, User: "cordon-serve", Host: host}}); err != nil {
+			Tenant: j.Tenant, User: "cordon-serve", Client: j.Client, Host: host}}); err != nil {
 		return audit.Entry{}, err
 	}
 	return e.recordEnd(j, status, msg)

@@ -38,7 +38,7 @@ func FuzzRunRequest(f *testing.F) {
 			}
 			return
 		}
-		run, p := s.buildRun(t, &req)
+		run, p := s.buildRun(t, &req, "")
 		if run != nil && run.inputDir != "" {
 			defer os.RemoveAll(run.inputDir)
 		}

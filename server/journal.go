@@ -23,6 +23,7 @@ type journalEntry struct {
 	Script       string    `json:"script"`
 	ScriptSHA256 string    `json:"script_sha256"`
 	PolicyHash   string    `json:"policy_hash"`
+	Client       string    `json:"client,omitempty"`
 }
 
 type journal struct{ dir string }

@@ -44,7 +44,23 @@ func (s *Server) getOutput(w http.ResponseWriter, r *http.Request, t *Tenant) {
 		writeProblem(w, r, problem("not-found", "no run %q", r.PathValue("id")))
 		return
 	}
-	p := r.PathValue("path")
+	f, st, p := s.openOutput(run, r.PathValue("path"))
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", "attachment")
+	_, _ = io.Copy(w, f)
+}
+
+// openOutput opens a file run returned, through os.Root: the path cannot
+// leave the run's output folder, by ".." or by a symbolic link.
+func (s *Server) openOutput(run *Run, p string) (*os.File, os.FileInfo, *Problem) {
 	v := run.view()
 	listed := false
 	if v.Result != nil {
@@ -55,36 +71,24 @@ func (s *Server) getOutput(w http.ResponseWriter, r *http.Request, t *Tenant) {
 		}
 	}
 	if !listed {
-		writeProblem(w, r, problem("output-not-found", "run %s returned no file %q (result.outputs lists what it did)", run.ID, p))
-		return
+		return nil, nil, problem("output-not-found", "run %s returned no file %q (result.outputs lists what it did)", run.ID, p)
 	}
-	// os.Root: the path cannot leave the run's output folder, by ".." or
-	// by a symbolic link.
 	root, err := os.OpenRoot(s.outputDirFor(run.ID))
 	if err != nil {
-		writeProblem(w, r, problem("output-not-found", "%v", err))
-		return
+		return nil, nil, problem("output-not-found", "%v", err)
 	}
 	defer root.Close()
 	f, err := root.Open(filepath.FromSlash(p))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			writeProblem(w, r, problem("output-not-found", "run %s: %q is gone", run.ID, p))
-			return
+			return nil, nil, problem("output-not-found", "run %s: %q is gone", run.ID, p)
 		}
-		writeProblem(w, r, problem("internal", "%v", err))
-		return
+		return nil, nil, problem("internal", "%v", err)
 	}
-	defer f.Close()
 	st, err := f.Stat()
 	if err != nil || !st.Mode().IsRegular() {
-		writeProblem(w, r, problem("output-not-found", "run %s: %q is not a regular file", run.ID, p))
-		return
+		f.Close()
+		return nil, nil, problem("output-not-found", "run %s: %q is not a regular file", run.ID, p)
 	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Disposition", "attachment")
-	_, _ = io.Copy(w, f)
+	return f, st, nil
 }

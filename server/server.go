@@ -71,6 +71,8 @@ type Server struct {
 	draining  atomic.Bool
 	avgWallMS atomic.Int64
 	hostErr   atomic.Value // *errBox: the last host probe's verdict
+
+	mounts []route // served beside the API (Mount)
 }
 
 // New builds the service from cfg: it loads the tenants, opens the audit

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/cordonsec/cordon/mcp"
 	"github.com/cordonsec/cordon/policy"
 	"github.com/cordonsec/cordon/server"
 )
@@ -28,7 +29,8 @@ Serves the HTTP API (docs/server.md; OpenAPI at /v1/openapi.json): tenants
 with bearer tokens, each with a ceiling policy, a concurrency quota, a
 queued-runs quota and a rate limit; runs queued for a fixed number of
 workers; 429 and 503 with Retry-After when full; server-sent events of a
-run's output; an audit inclusion proof with every result.
+run's output; an audit inclusion proof with every result; the MCP tools
+(as cordon mcp) over streamable HTTP at /mcp, with the same tokens.
 
 SIGTERM stops accepting runs, lets running ones finish until
 shutdown_timeout, cancels the rest, writes their audit end records and a
@@ -99,6 +101,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The MCP tools over streamable HTTP, beside the API (docs/clients.md).
+	srv.Mount("/mcp", mcp.NewHTTPHandler(srv, mcp.Options{Version: Version}))
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		_ = srv.Shutdown(context.Background())
