@@ -158,7 +158,7 @@ func message(status string, res *cordon.Result, p *policy.Policy) string {
 		msg += ": " + res.Error
 	}
 	for _, e := range res.Events {
-		if e.Type == "syscall-refused" || e.Type == "security-violation" {
+		if e.Type == cordon.EventSyscallRefused || e.Type == cordon.EventSecurityViolation {
 			return msg + ": " + e.Message
 		}
 	}

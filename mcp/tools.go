@@ -273,7 +273,7 @@ func (tl *tools) run(ctx context.Context, req *sdk.CallToolRequest, in RunInput)
 			out.Events = append(out.Events, Event{Type: "more", Message: fmt.Sprintf("%d more events", len(res.Events)-i)})
 			break
 		}
-		out.Events = append(out.Events, Event{Type: e.Type, Message: e.Message})
+		out.Events = append(out.Events, Event{Type: string(e.Type), Message: e.Message})
 	}
 	var content []sdk.Content
 	var budget = tl.opts.MaxFiles
