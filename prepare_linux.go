@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -165,6 +166,13 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		return fail(err)
 	}
 	spec.ReadOnly, spec.Masks = denyView(pol.Filesystem.Deny, spec.ReadOnly, spec.ReadWrite)
+	copyBytes, err := planCopies(&spec, pol)
+	if err != nil {
+		return unavailable(policy.LayerRootfs, err)
+	}
+	if slices.Contains(pol.Isolation.AllowSyscalls, "sysvshm") {
+		spec.SysVShm = &sandbox.SysVShm{Bytes: int64(pol.Limits.Tmp), Segments: sysvSegments}
+	}
 	var events []Event
 	degrade := func(l policy.Layer, why string) {
 		events = append(events, Event{Type: EventLayerDegraded, Message: fmt.Sprintf("%s: %s", l, why),
@@ -203,8 +211,11 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 		}
 		cgState = LayerDegraded
 		degrade(policy.LayerCgroup, fmt.Sprintf("%v; rlimits stand in (isolation.allow_degraded)", err))
-		events = append(events, Event{Type: EventMemoryDegraded, Message: memoryDegraded,
-			Detail: map[string]any{"layer": string(policy.LayerCgroup)}})
+		ev, err := scratchWithinMemory(&spec, pol, copyBytes)
+		if err != nil {
+			return unavailable(policy.LayerCgroup, err)
+		}
+		events = append(events, ev)
 	}
 	if group != nil && !group.SwapBounded() {
 		events = append(events, Event{Type: EventSwapUnbounded,
@@ -300,8 +311,77 @@ func within(p, dir string) bool {
 
 // memoryDegraded says what memory limiting is without the cgroup layer.
 const memoryDegraded = "memory: degraded — limits.memory bounds each process's own writable memory (RLIMIT_DATA, plus 2 MiB of stack per allowed task), not the tree's sum; " +
-	"page cache, the tmpfs folders (bounded by their own sizes), kernel memory and SysV shared memory (when allowed) are not counted; " +
+	"the work dir, /tmp and /dev/shm share one tmpfs of %s and the read_only copies take %s, within limits.memory %s but beside the processes' memory; " +
+	"%s; page cache and kernel memory are not counted; " +
 	"running out is a MemoryError (exit-nonzero), never memory-limit, and peak_memory_bytes is sampled"
+
+// sysvSegments bounds the SysV shared memory segments of a sandbox that
+// may use them (isolation.allow_syscalls sysvshm): kernel.shmmni of its
+// IPC namespace.
+const sysvSegments = 256
+
+// minScratch is the least the shared tmpfs of a degraded sandbox may have
+// (the script and its input files live in it).
+const minScratch = 1 << 20
+
+// planCopies lists the policy's read_only paths that read_only_mode copy
+// copies in (those left after the denies) and checks that they fit
+// limits.tmp, the bound of the copies. It returns the bytes they take.
+func planCopies(spec *sandbox.Spec, pol *policy.Policy) (int64, error) {
+	if !pol.Filesystem.ReadOnlyMode.Copy() {
+		return 0, nil
+	}
+	for _, p := range pol.Filesystem.ReadOnly {
+		if slices.Contains(spec.ReadOnly, p) && !slices.Contains(spec.Copies, p) {
+			spec.Copies = append(spec.Copies, p)
+		}
+	}
+	n, err := sandbox.CopyBytes(spec.Copies, spec.Masks)
+	if err != nil {
+		return 0, fmt.Errorf("filesystem.read_only_mode copy: %w", err)
+	}
+	if n > int64(pol.Limits.Tmp) {
+		return 0, fmt.Errorf("filesystem.read_only_mode copy: the read_only paths hold %s, more than limits.tmp %s, which bounds the copies (raise limits.tmp or use read_only_mode bind)",
+			policy.Size(n), pol.Limits.Tmp)
+	}
+	spec.CopySize = int64(pol.Limits.Tmp)
+	return n, nil
+}
+
+// scratchWithinMemory sizes the tmpfs of a sandbox without the memory
+// cgroup, where nothing else counts tmpfs pages: the work dir, /tmp and
+// /dev/shm become folders of one tmpfs of limits.tmp + limits.file_size,
+// cut so that it, the read_only copies and the SysV shared memory bound
+// (when allowed and root can set it) sum to at most limits.memory. A
+// policy whose copies and SysV bound leave less than minScratch is
+// refused. The memory-degraded event it returns says what was given.
+func scratchWithinMemory(spec *sandbox.Spec, pol *policy.Policy, copyBytes int64) (Event, error) {
+	l := pol.Limits
+	var sysv int64
+	sysvWord := "SysV shared memory is refused (isolation.allow_syscalls has no sysvshm)"
+	if spec.SysVShm != nil {
+		if os.Geteuid() == 0 {
+			sysv = spec.SysVShm.Bytes
+			sysvWord = fmt.Sprintf("SysV shared memory is bounded to %s (kernel.shmall/shmmax of the sandbox's IPC namespace), within limits.memory", policy.Size(sysv))
+		} else {
+			sysvWord = "SysV shared memory (isolation.allow_syscalls sysvshm) is not bounded: only host root may set the IPC namespace's kernel.shm* limits"
+		}
+	}
+	room := int64(l.Memory) - copyBytes - sysv
+	if room < minScratch {
+		return Event{}, fmt.Errorf("without the cgroup layer the sandbox's tmpfs must fit limits.memory %s: the read_only copies (%s, filesystem.read_only_mode copy) and SysV shared memory (%s, limits.tmp with isolation.allow_syscalls sysvshm) leave %s for the work dir, /tmp and /dev/shm (at least %s; raise limits.memory or lower limits.tmp)",
+			l.Memory, policy.Size(copyBytes), policy.Size(sysv), policy.Size(max(room, 0)), policy.Size(minScratch))
+	}
+	spec.ScratchSize = min(int64(l.Tmp)+int64(l.FileSize), room)
+	msg := fmt.Sprintf(memoryDegraded, policy.Size(spec.ScratchSize), policy.Size(copyBytes), l.Memory, sysvWord)
+	return Event{Type: EventMemoryDegraded, Message: msg, Detail: map[string]any{
+		"layer":          string(policy.LayerCgroup),
+		"tmpfs_bytes":    spec.ScratchSize,
+		"copy_bytes":     copyBytes,
+		"sysv_shm_bytes": sysv,
+		"memory_bytes":   int64(l.Memory),
+	}}, nil
+}
 
 // threadStack is the stack each thread reserves when the cgroup layer is
 // degraded: RLIMIT_STACK, which glibc takes as the default thread stack

@@ -66,7 +66,39 @@ type Filesystem struct {
 	ReadOnly  []string `yaml:"read_only" json:"read_only"`
 	ReadWrite []string `yaml:"read_write" json:"read_write"`
 	Deny      []string `yaml:"deny" json:"deny"`
+	// ReadOnlyMode says how ReadOnly paths reach the sandbox: bound (the
+	// host's files themselves, zero-copy; "" is bind) or copied into a
+	// read-only tmpfs inside, where the script's locks and reads cannot
+	// touch the host's files.
+	ReadOnlyMode ReadOnlyMode `yaml:"read_only_mode,omitempty" json:"read_only_mode,omitempty"`
 }
+
+// ReadOnlyMode says how filesystem.read_only paths reach the sandbox.
+type ReadOnlyMode string
+
+const (
+	// ReadOnlyBind binds the host's files read-only (the default, also
+	// spelled ""): zero-copy, but flock/fcntl locks the script takes on
+	// them are the host's locks.
+	ReadOnlyBind ReadOnlyMode = "bind"
+	// ReadOnlyCopy copies the paths into a read-only tmpfs inside the
+	// sandbox when it is built, at most limits.tmp in all: nothing the
+	// script does to them reaches the host.
+	ReadOnlyCopy ReadOnlyMode = "copy"
+)
+
+// ReadOnlyModes lists the valid modes, for validation and the schema.
+var ReadOnlyModes = []ReadOnlyMode{ReadOnlyBind, ReadOnlyCopy}
+
+func (m ReadOnlyMode) String() string {
+	if m == "" {
+		return string(ReadOnlyBind)
+	}
+	return string(m)
+}
+
+// Copy reports whether the mode is copy.
+func (m ReadOnlyMode) Copy() bool { return m == ReadOnlyCopy }
 
 // NetworkMode says how the sandbox may reach the network.
 type NetworkMode string

@@ -31,6 +31,7 @@ var descriptions = map[string]string{
 	"filesystem.read_only":             "Paths visible read-only. Must exist; no '..'; no symlinks; relative to the policy file's folder.",
 	"filesystem.read_write":            "Paths visible read-write. Must exist; no '..'; no symlinks.",
 	"filesystem.deny":                  "Paths never visible, even inside an allowed path. Accumulates through extends.",
+	"filesystem.read_only_mode":        "bind (default): read_only paths are the host's files, bound zero-copy (the script's flock/fcntl locks on them are the host's); copy: copied into a read-only tmpfs inside when the sandbox is built, at most limits.tmp in all.",
 	"network":                          "Network access.",
 	"network.mode":                     "none: loopback only; allowlist: through the egress proxy to listed destinations; host: the host's network (needs unsafe_host).",
 	"network.unsafe_host":              "Must be true for mode host, which is no isolation at all.",
@@ -131,6 +132,10 @@ func schemaFor(t reflect.Type, path string) map[string]any {
 	case reflect.TypeFor[NetworkMode]():
 		s["type"] = "string"
 		s["enum"] = strs(NetworkModes)
+		return s
+	case reflect.TypeFor[ReadOnlyMode]():
+		s["type"] = "string"
+		s["enum"] = strs(ReadOnlyModes)
 		return s
 	case reflect.TypeFor[Severity]():
 		s["type"] = "string"

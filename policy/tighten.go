@@ -51,6 +51,9 @@ func Tighten(ceiling, request *Policy) (*Policy, error) {
 			out.Filesystem.Deny = append(out.Filesystem.Deny, d)
 		}
 	}
+	if ceiling.Filesystem.ReadOnlyMode.Copy() {
+		out.Filesystem.ReadOnlyMode = ReadOnlyCopy
+	}
 	if err := out.Validate(); err != nil {
 		return nil, err
 	}
@@ -121,6 +124,9 @@ func (t *tightener) filesystem() {
 		if !withinAny(p, c.ReadWrite) {
 			t.refuse(indexPath("filesystem.read_write", i), "%s is not inside any read_write path of the ceiling", p)
 		}
+	}
+	if c.ReadOnlyMode.Copy() && r.ReadOnlyMode == ReadOnlyBind {
+		t.refuse("filesystem.read_only_mode", "the ceiling copies read_only paths (copy); bind would share the host's files with the script")
 	}
 }
 

@@ -114,3 +114,42 @@ func TestTightenParsedRequestPositions(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestTightenCopy: a ceiling that copies read_only paths keeps copying
+// them: a request that says nothing gets copy, one that asks for bind is
+// refused; a bind ceiling allows either.
+func TestTightenCopy(t *testing.T) {
+	c := ceilingForTest()
+	c.Filesystem.ReadOnlyMode = ReadOnlyCopy
+	r := ceilingForTest()
+	got, err := Tighten(c, r)
+	if err != nil || !got.Filesystem.ReadOnlyMode.Copy() {
+		t.Errorf("unset mode under a copy ceiling: %v, %v (want copy)", got.Filesystem.ReadOnlyMode, err)
+	}
+	r.Filesystem.ReadOnlyMode = ReadOnlyBind
+	if _, err := Tighten(c, r); err == nil || !strings.Contains(err.Error(), "filesystem.read_only_mode") {
+		t.Errorf("bind under a copy ceiling: %v, want a refusal naming filesystem.read_only_mode", err)
+	}
+	r.Filesystem.ReadOnlyMode = ReadOnlyCopy
+	if _, err := Tighten(ceilingForTest(), r); err != nil {
+		t.Errorf("copy under a bind ceiling: %v", err)
+	}
+}
+
+// TestReadOnlyModeChecked: read_only_mode takes bind or copy, and says
+// which when given something else.
+func TestReadOnlyModeChecked(t *testing.T) {
+	for text, want := range map[string]string{
+		"filesystem: {read_only_mode: copy}\n":  "",
+		"filesystem: {read_only_mode: bind}\n":  "",
+		"filesystem: {read_only_mode: clone}\n": `t.yaml:1:30: filesystem.read_only_mode: unknown mode "clone" (valid: bind, copy)`,
+	} {
+		_, err := Parse("t.yaml", []byte(text))
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", text, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: %v, want %q", text, err, want)
+		}
+	}
+}

@@ -177,6 +177,9 @@ func checkFilesystemPaths(c *checker) {
 
 func checkFilesystemOverlap(c *checker) {
 	f := c.p.Filesystem
+	if f.ReadOnlyMode != "" && !slices.Contains(ReadOnlyModes, f.ReadOnlyMode) {
+		c.errorf(fields("filesystem.read_only_mode"), "unknown mode %q (valid: bind, copy)", f.ReadOnlyMode)
+	}
 	rw := map[string]int{}
 	for j := len(f.ReadWrite) - 1; j >= 0; j-- {
 		rw[f.ReadWrite[j]] = j

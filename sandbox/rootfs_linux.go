@@ -5,7 +5,9 @@ package sandbox
 // The root file system of a sandbox, built by the stage-2 init in its own
 // mount namespace: a fresh tmpfs, read-only binds of exactly the paths the
 // spec lists, a tmpfs work dir, /tmp and /dev/shm, a fresh /proc, /dev with
-// five devices, then pivot_root. Every place the script can write (the
+// five devices, then pivot_root. Without a memory cgroup (Spec.ScratchSize)
+// the work dir, /tmp and /dev/shm are folders of one tmpfs; copied
+// read-only paths (Spec.Copies) get a tmpfs each (copy_linux.go). Every place the script can write (the
 // work dir, /tmp, /dev/shm, read_write binds) is noexec. The bind sources arrive as O_PATH fds
 // opened by the supervisor: the init (an unprivileged host uid) never has
 // to traverse host directories such as /root, and mounting from
@@ -16,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,15 +59,37 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 	// /work or /tmp on the host (a project checked out under /work, data
 	// in /tmp) is bound at the same place inside them, not shadowed by
 	// them.
-	tmp := fmt.Sprintf("size=%d,nr_inodes=%d,mode=1777", spec.TmpSize, tmpfsInodes(spec.TmpSize))
-	if err := mountDir("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, tmp); err != nil {
-		return err
+	var scr *scratch
+	if spec.ScratchSize > 0 {
+		var err error
+		if scr, err = newScratch(spec); err != nil {
+			return err
+		}
+		defer scr.close()
+		if err := scr.attach("tmp", "/tmp"); err != nil {
+			return err
+		}
+		if err := scr.attach("work", WorkDir); err != nil {
+			return err
+		}
+	} else {
+		tmp := fmt.Sprintf("size=%d,nr_inodes=%d,mode=1777", spec.TmpSize, tmpfsInodes(spec.TmpSize))
+		if err := mountDir("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, tmp); err != nil {
+			return err
+		}
+		work := fmt.Sprintf("size=%d,nr_inodes=%d,mode=0700,uid=%d,gid=%d", spec.WorkSize, tmpfsInodes(spec.WorkSize), UID, GID)
+		if err := mountDir("tmpfs", WorkDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, work); err != nil {
+			return err
+		}
 	}
-	work := fmt.Sprintf("size=%d,nr_inodes=%d,mode=0700,uid=%d,gid=%d", spec.WorkSize, tmpfsInodes(spec.WorkSize), UID, GID)
-	if err := mountDir("tmpfs", WorkDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, work); err != nil {
-		return err
-	}
+	budget := spec.CopySize
 	for i, p := range spec.ReadOnly {
+		if slices.Contains(spec.Copies, p) {
+			if err := copyIn(ro[i], p, spec, &budget); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := bind(ro[i], p, true, spec.Detached); err != nil {
 			return err
 		}
@@ -97,7 +122,7 @@ func buildRoot(spec *Spec, ro, rw []int) error {
 	if err := maskProc(); err != nil {
 		return err
 	}
-	if err := buildDev(spec); err != nil {
+	if err := buildDev(spec, scr); err != nil {
 		return err
 	}
 	return pivot()
@@ -434,7 +459,7 @@ func tmpfsInodes(size int64) int64 {
 // work) and none of the host's terminals is visible or reachable through
 // it. ptmxmode=0666 lets the sandbox user open its ptmx (the
 // /dev/ptmx link points there); mode=0620 is the usual mode of a pty.
-func buildDev(spec *Spec) error {
+func buildDev(spec *Spec, scr *scratch) error {
 	if err := mountDir("tmpfs", "/dev", "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755"); err != nil {
 		return err
 	}
@@ -447,9 +472,15 @@ func buildDev(spec *Spec) error {
 			return fail("rootfs: bind /dev/"+d, err)
 		}
 	}
-	shm := fmt.Sprintf("size=%d,nr_inodes=%d,mode=1777", spec.TmpSize, tmpfsInodes(spec.TmpSize))
-	if err := mountDir("tmpfs", "/dev/shm", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, shm); err != nil {
-		return err
+	if scr != nil {
+		if err := scr.attach("shm", "/dev/shm"); err != nil {
+			return err
+		}
+	} else {
+		shm := fmt.Sprintf("size=%d,nr_inodes=%d,mode=1777", spec.TmpSize, tmpfsInodes(spec.TmpSize))
+		if err := mountDir("tmpfs", "/dev/shm", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, shm); err != nil {
+			return err
+		}
 	}
 	if err := mountDir("devpts", "/dev/pts", "devpts", unix.MS_NOSUID|unix.MS_NOEXEC,
 		"newinstance,ptmxmode=0666,mode=0620"); err != nil {

@@ -41,6 +41,8 @@ type Sandbox struct {
 
 	idLease *os.File // the leased host uid (root), held while the init lives
 
+	sysvBounded bool // spec.SysVShm was applied
+
 	mu       sync.Mutex
 	times    Times
 	procDone chan struct{}
@@ -243,6 +245,25 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		s.waitErr = s.cmd.Wait()
 		close(s.procDone)
 	}()
+	if spec.SysVShm != nil && os.Geteuid() == 0 && hasSysAdmin() {
+		if err := boundSysV(s.cmd.Process.Pid, *spec.SysVShm); err != nil {
+			s.Kill()
+			<-s.procDone
+			return nil, &SetupError{Step: "ipc: SysV shared memory limits", Layer: "ipcns", Err: err.Error()}
+		}
+		s.sysvBounded = true
+	}
+	// Copies are charged to the cgroup of whoever makes them: with copies
+	// to make, the init is placed before it gets its spec (it waits for
+	// it), so the copies count in the sandbox's memory limit.
+	placeFirst := len(spec.Copies) > 0 && spec.Place != nil && !bornIn
+	if placeFirst {
+		if err := spec.Place(s.cmd.Process.Pid); err != nil {
+			s.Kill()
+			<-s.procDone
+			return nil, &SetupError{Step: "cgroup: place the init", Layer: "cgroup", Err: err.Error()}
+		}
+	}
 	// The spec goes over the control socket, never in argv or the
 	// environment, which the script could read in /proc/1.
 	if err := unix.Sendmsg(s.ctl, append([]byte{msgSpec}, specJSON...), nil, nil, 0); err != nil {
@@ -251,7 +272,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		return nil, &SetupError{Step: "control: send the spec", Err: err.Error()}
 	}
 	go s.readLoop()
-	if spec.Place != nil && !bornIn {
+	if spec.Place != nil && !bornIn && !placeFirst {
 		go func() { s.placed <- spec.Place(s.cmd.Process.Pid) }()
 	} else {
 		s.placed <- nil
@@ -375,6 +396,10 @@ func oneFD(oob []byte) (int, bool) {
 	}
 	return fds[0], true
 }
+
+// SysVBounded reports whether the SysV shared memory limits of the spec
+// were applied (only root can: see [Spec.SysVShm]).
+func (s *Sandbox) SysVBounded() bool { return s.sysvBounded }
 
 // InitThreads is the init's task count when it was ready: what it takes
 // of a pids limit shared with the script.

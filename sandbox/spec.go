@@ -23,6 +23,27 @@ type Spec struct {
 	// TmpSize bounds /tmp and /dev/shm (each); WorkSize the work dir.
 	TmpSize  int64 `json:"tmp_size"`
 	WorkSize int64 `json:"work_size"`
+	// ScratchSize, when set, replaces the three: the work dir, /tmp and
+	// /dev/shm are folders of one tmpfs of ScratchSize bytes (with the
+	// files of a TmpSize tmpfs), so what the script writes in all of them
+	// together is bounded — without a memory cgroup nothing else counts
+	// tmpfs pages against the memory limit.
+	ScratchSize int64 `json:"scratch_size,omitempty"`
+	// Copies are ReadOnly paths copied into a read-only tmpfs inside
+	// instead of bound (filesystem.read_only_mode copy): the script's
+	// locks and reads never touch the host's files. CopySize bounds the
+	// bytes copied in all (the file data; the build fails beyond it).
+	// A file the init may not read is copied as an empty file of mode
+	// 000, as the bind would have shown it unreadable.
+	Copies   []string `json:"copies,omitempty"`
+	CopySize int64    `json:"copy_size,omitempty"`
+	// SysVShm, when set, bounds the SysV shared memory of the sandbox's
+	// IPC namespace (kernel.shmmax, shmall, shmmni), written by the
+	// supervisor from inside that namespace before the init builds
+	// anything. Only root can: the sysctls may be written only by the
+	// uid that is root of the namespace's owning user namespace (host
+	// root, as the sandbox maps no uid 0), capabilities do not count.
+	SysVShm *SysVShm `json:"-"`
 	// Landlock repeats the file-system view with a Landlock ruleset.
 	Landlock bool `json:"landlock"`
 	// Seccomp installs the system call filter; Report makes refusals
@@ -74,6 +95,13 @@ type Spec struct {
 	CgroupFD   int  `json:"-"`
 	// Stdout and Stderr receive the interpreter's output; Stdin feeds it
 	// (nil: empty). They may be set or changed until Run.
+}
+
+// SysVShm bounds a sandbox's SysV shared memory: Bytes in all segments
+// together (shmall, and shmmax for one) and at most Segments of them.
+type SysVShm struct {
+	Bytes    int64
+	Segments int
 }
 
 // Symlink is a link to create inside the sandbox.
