@@ -177,7 +177,7 @@ func (c *copier) dir(srcDir int, name string, dst int, p string) error {
 			if !c.masked(child) {
 				err = c.dir(fd, e.Name(), sub, child)
 			}
-			if err == errUnlistable {
+			if errors.Is(err, errUnlistable) {
 				// Left empty, and unreadable as it was.
 				mode, err = 0, nil
 			}

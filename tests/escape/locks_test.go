@@ -2,6 +2,7 @@ package escape
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -102,7 +103,7 @@ func TestReadOnlyLocks(t *testing.T) {
 				case "bind":
 					// The documented behaviour of a bind: the host's file,
 					// the host's locks.
-					if flockErr != unix.EWOULDBLOCK {
+					if !errors.Is(flockErr, unix.EWOULDBLOCK) {
 						t.Errorf("bind: the host's flock of %s while the script holds one: %v, want EWOULDBLOCK (docs/policy.md says it blocks)", note, flockErr)
 					}
 					if insertErr == nil || !strings.Contains(insertOut, "database is locked") {
