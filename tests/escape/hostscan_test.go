@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ type proc struct {
 	pid, ppid int
 	uids      []int  // real, effective, saved, fs
 	state     string // first letter of /proc/PID/status State: R, S, Z...
+	nsDepth   int    // pid namespaces it is in, from the host's (NSpid entries)
 	cmdline   string
 	environ   string
 }
@@ -44,6 +46,8 @@ func readProc(pid int) (proc, bool) {
 			}
 		case "PPid":
 			p.ppid, _ = strconv.Atoi(strings.TrimSpace(v))
+		case "NSpid":
+			p.nsDepth = len(strings.Fields(v))
 		case "Uid":
 			for _, f := range strings.Fields(v) {
 				n, _ := strconv.Atoi(f)
@@ -90,15 +94,20 @@ func procsWithToken(token string) []proc {
 }
 
 // orphans lists processes re-parented to this test binary (a child
-// subreaper) that it did not start itself: leftovers of some run.
+// subreaper) that it did not start itself: leftovers of some run. Only a
+// process in a pid namespace below the test's is one — every sandbox
+// process is, from the init down — so the helpers a parallel test runs
+// with exec.Command (a host python writing a database, useradd) are its
+// children but never taken for leftovers and killed.
 func orphans() []proc {
+	own, _ := readProc(os.Getpid())
 	children.Lock()
 	defer children.Unlock()
 	var out []proc
 	for _, p := range hostProcs() {
 		// A zombie is already dead: the init of a run whose supervisor was
 		// SIGKILLed is re-parented here and waits only to be reaped.
-		if p.ppid == os.Getpid() && !children.pids[p.pid] && p.state != "Z" {
+		if p.ppid == os.Getpid() && !children.pids[p.pid] && p.state != "Z" && p.nsDepth > own.nsDepth {
 			out = append(out, p)
 		}
 	}
@@ -256,4 +265,21 @@ func lstat(p string) (os.FileInfo, error) { return os.Lstat(p) }
 // sscanf reads "FORKED n of m (Err)" lines of fork_bounded.py.
 func sscanf(line string, forked, of *int, errName *string) (int, error) {
 	return fmt.Sscanf(line, "FORKED %d of %d (%s", forked, of, errName)
+}
+
+// TestOrphansScoped: a helper a test starts itself (a host process in the
+// test's own pid namespace) is not a leftover, so a parallel test's
+// leftover check never kills it (one killed another test's SQLite
+// helper mid-write).
+func TestOrphansScoped(t *testing.T) {
+	cmd := exec.Command("/bin/sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	for _, p := range orphans() {
+		if p.pid == cmd.Process.Pid {
+			t.Errorf("the test's own helper is taken for a leftover: %s", p)
+		}
+	}
 }
