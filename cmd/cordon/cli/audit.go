@@ -5,10 +5,7 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -49,6 +46,8 @@ func init() {
 		name:    "audit",
 		summary: "keygen, verify, show, prove: the tamper-evident audit log",
 		run:     runAudit,
+
+		subcommands: true,
 	})
 }
 
@@ -82,49 +81,8 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 	return c.run(ctx, env, args[1:])
 }
 
-// parseInterspersed parses flags that may come after positional
-// arguments ("prove ID --checkpoint FILE") and returns the positionals.
-// ok is false when -help was asked (usage already printed).
-func parseInterspersed(fs *flag.FlagSet, cmd string, args []string) (pos []string, ok bool, err error) {
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, false, nil
-			}
-			return nil, false, usagef(cmd, "%v", err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, true, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), true, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 // multiFlag collects a repeated flag.
 type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
-
-// dirFlag registers --dir, the log dir, which every audit subcommand takes
-// the same way.
-func dirFlag(fs *flag.FlagSet) *string {
-	return fs.String("dir", "", "log dir (default: the default log dir)")
-}
-
-// noArgs refuses positional arguments of an audit subcommand that takes
-// none; a path there is most likely the log dir given the old way.
-func noArgs(cmd string, pos []string) error {
-	if len(pos) == 0 {
-		return nil
-	}
-	if st, err := os.Stat(pos[0]); err == nil && st.IsDir() {
-		return usagef(cmd, "unexpected argument %q: the log dir is given as --dir %s (as for every audit subcommand)", pos[0], pos[0])
-	}
-	return usagef(cmd, "unexpected argument %q", pos[0])
-}

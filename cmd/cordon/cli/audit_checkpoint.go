@@ -5,7 +5,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
@@ -52,17 +51,15 @@ func openAuditFromFlags(dir, key, witness string) (*audit.Log, error) {
 }
 
 func runAuditCheckpoint(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("audit checkpoint", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, auditCheckpointUsage) }
+	fs := newFlagSet(env, "audit checkpoint", auditCheckpointUsage)
 	key := fs.String("key", "", "signing key file")
 	witness := fs.String("witness", "", "witness dir or exec:COMMAND")
-	dirOpt := dirFlag(fs)
-	pos, ok, err := parseInterspersed(fs, "audit checkpoint", args)
+	dirOpt := fs.dirFlag()
+	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}
-	if err := noArgs("audit checkpoint", pos); err != nil {
+	if err := fs.noArgs(pos); err != nil {
 		return err
 	}
 	dir := *dirOpt
@@ -83,17 +80,15 @@ func runAuditCheckpoint(ctx context.Context, env *Env, args []string) error {
 }
 
 func runAuditPrune(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("audit prune", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, auditPruneUsage) }
+	fs := newFlagSet(env, "audit prune", auditPruneUsage)
 	older := fs.Duration("older-than", 0, "age")
 	key := fs.String("key", "", "signing key file")
-	dirOpt := dirFlag(fs)
-	pos, ok, err := parseInterspersed(fs, "audit prune", args)
+	dirOpt := fs.dirFlag()
+	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}
-	if err := noArgs("audit prune", pos); err != nil {
+	if err := fs.noArgs(pos); err != nil {
 		return err
 	}
 	dir := *dirOpt

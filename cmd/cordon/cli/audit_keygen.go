@@ -5,7 +5,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,14 +38,12 @@ func init() {
 }
 
 func runAuditKeygen(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("audit keygen", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, auditKeygenUsage) }
-	dir := fs.String("dir", "", "log dir")
+	fs := newFlagSet(env, "audit keygen", auditKeygenUsage)
+	dir := fs.dirFlag()
 	name := fs.String("name", "", "key name")
 	key := fs.String("key", "", "signing key file")
 	pub := fs.String("pub", "", "verifier key file")
-	pos, ok, err := parseInterspersed(fs, "audit keygen", args)
+	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,13 +50,11 @@ func init() {
 }
 
 func runAuditProve(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("audit prove", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, auditProveUsage) }
-	dir := fs.String("dir", audit.DefaultDir(), "log dir")
+	fs := newFlagSet(env, "audit prove", auditProveUsage)
+	dir := fs.dirFlag()
 	cpFile := fs.String("checkpoint", "", "checkpoint file")
 	key := fs.String("key", "", "verifier key")
-	pos, ok, err := parseInterspersed(fs, "audit prove", args)
+	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}
@@ -104,11 +101,9 @@ func runAuditProve(ctx context.Context, env *Env, args []string) error {
 }
 
 func runAuditCheckProof(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("audit check-proof", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, auditCheckProofUsage) }
+	fs := newFlagSet(env, "audit check-proof", auditCheckProofUsage)
 	key := fs.String("key", "", "verifier key")
-	pos, ok, err := parseInterspersed(fs, "audit check-proof", args)
+	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}

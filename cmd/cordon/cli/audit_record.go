@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 
 	"github.com/cordonsec/cordon/audit"
@@ -32,16 +31,14 @@ func init() {
 }
 
 func runAuditRecord(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("audit record", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, auditRecordUsage) }
+	fs := newFlagSet(env, "audit record", auditRecordUsage)
 	key := fs.String("key", "", "signing key file")
-	dirOpt := dirFlag(fs)
-	pos, ok, err := parseInterspersed(fs, "audit record", args)
+	dirOpt := fs.dirFlag()
+	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}
-	if err := noArgs("audit record", pos); err != nil {
+	if err := fs.noArgs(pos); err != nil {
 		return err
 	}
 	dir := *dirOpt

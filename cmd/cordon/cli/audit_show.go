@@ -6,7 +6,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -71,26 +70,25 @@ func unfinishedIDs(us []audit.Unfinished) string {
 }
 
 func runAuditShow(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("audit show", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, auditShowUsage) }
-	dir := fs.String("dir", audit.DefaultDir(), "log dir")
+	fs := newFlagSet(env, "audit show", auditShowUsage)
+	dir := fs.dirFlag()
 	since := fs.String("since", "", "from this time")
 	until := fs.String("until", "", "up to this time")
 	status := fs.String("status", "", "run status")
 	sha := fs.String("script-sha256", "", "script hash")
 	id := fs.String("id", "", "run id or record index")
 	kind := fs.String("kind", "", "record kind")
-	format := fs.String("format", "text", "text or json")
-	pos, ok, err := parseInterspersed(fs, "audit show", args)
+	outFormat := fs.formatFlag(false, "text", "json")
+	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usagef("audit show", "unexpected argument %q", pos[0])
 	}
-	if *format != "text" && *format != "json" {
-		return usagef("audit show", "--format is text or json, not %q", *format)
+	form, err := outFormat.get()
+	if err != nil {
+		return err
 	}
 	now := time.Now()
 	from, err := parseWhen(*since, now)
@@ -150,7 +148,7 @@ func runAuditShow(ctx context.Context, env *Env, args []string) error {
 		}
 		n++
 		unfinished := rec.Start != nil && open[rec.RunID]
-		if *format == "json" {
+		if form == "json" {
 			return enc.Encode(shownRecord{Index: i, Time: rec.Time.UTC().Format(time.RFC3339Nano), Unfinished: unfinished, Record: rec})
 		}
 		line := summary(rec)

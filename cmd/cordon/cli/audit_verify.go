@@ -6,7 +6,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +14,7 @@ import (
 )
 
 const auditVerifyUsage = `Usage:
-    cordon audit verify [--dir DIR] [--key PUBKEY] [--trusted CHECKPOINT]... [--witness DIR] [--json]
+    cordon audit verify [--dir DIR] [--key PUBKEY] [--trusted CHECKPOINT]... [--witness DIR] [--format text|json]
 
 Recomputes every leaf and root of the log in --dir DIR (default: the
 default log dir) and checks them against the log's signed checkpoints, the
@@ -32,7 +31,7 @@ Flags:
     --trusted FILE          a signed checkpoint held outside the log (repeatable)
     --witness DIR           a directory of checkpoint copies
     --max-unsealed DURATION records after the last checkpoint older than this are an attack (default 15m, 0 disables)
-    --json                  print the report as JSON
+    --format F              text (default) or json (--json is the same as --format json)
 
 Examples:
     cordon audit verify --key audit.pub
@@ -44,23 +43,26 @@ func init() {
 }
 
 func runAuditVerify(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, auditVerifyUsage) }
+	fs := newFlagSet(env, "audit verify", auditVerifyUsage)
 	key := fs.String("key", "", "verifier key")
 	var trusted multiFlag
 	fs.Var(&trusted, "trusted", "trusted checkpoint file")
 	witness := fs.String("witness", "", "witness dir")
 	maxUnsealed := fs.Duration("max-unsealed", 15*60e9, "oldest unsealed record allowed")
-	asJSON := fs.Bool("json", false, "JSON output")
-	dirOpt := dirFlag(fs)
-	pos, ok, err := parseInterspersed(fs, "audit verify", args)
+	outFormat := fs.formatFlag(true, "text", "json")
+	dirOpt := fs.dirFlag()
+	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}
-	if err := noArgs("audit verify", pos); err != nil {
+	if err := fs.noArgs(pos); err != nil {
 		return err
 	}
+	form, err := outFormat.get()
+	if err != nil {
+		return err
+	}
+	asJSON := form == "json"
 	dir := *dirOpt
 	if dir == "" {
 		dir = audit.DefaultDir()
@@ -97,7 +99,7 @@ func runAuditVerify(ctx context.Context, env *Env, args []string) error {
 	// killed, or the run still goes on) but are said: a log that parses
 	// is checked; one that does not is named by the findings below.
 	unfinished, _ := audit.UnfinishedRuns(dir)
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		out := struct {
@@ -122,7 +124,7 @@ func runAuditVerify(ctx context.Context, env *Env, args []string) error {
 		warningf(env, "run %s unfinished: its start record %d (%s, %s) has no end record: the run still goes on, or its supervisor was killed", u.RunID, u.Index, u.Script, u.Time)
 	}
 	if rep.Clean() {
-		if !*asJSON {
+		if !asJSON {
 			fmt.Fprintln(env.Stdout, "clean")
 		}
 		return nil

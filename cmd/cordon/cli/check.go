@@ -6,21 +6,14 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"sort"
 	"strings"
-	"sync"
 
 	"github.com/cordonsec/cordon/analysis"
 	"github.com/cordonsec/cordon/policy"
@@ -65,23 +58,17 @@ func init() {
 }
 
 func runCheck(ctx context.Context, env *Env, args []string) error {
-	fset := flag.NewFlagSet("check", flag.ContinueOnError)
-	fset.SetOutput(env.Stderr)
-	fset.Usage = func() { fmt.Fprint(env.Stderr, checkUsage) }
-	format := fset.String("format", "text", "output format")
+	fset := newFlagSet(env, "check", checkUsage)
+	outFormat := fset.formatFlag(false, "text", "json", "sarif")
 	failOn := fset.String("fail-on", "", "severity that fails the check")
 	policyFile := fset.String("policy", "", "policy file")
 	jobs := fset.Int("jobs", runtime.GOMAXPROCS(0), "parallel files")
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("check", "%v", err)
+	if ok, err := fset.parse(args); !ok {
+		return err
 	}
-	switch *format {
-	case "text", "json", "sarif":
-	default:
-		return usagef("check", "unknown format %q (valid: text, json, sarif)", *format)
+	form, err := outFormat.get()
+	if err != nil {
+		return err
 	}
 	if fset.NArg() == 0 {
 		return usagef("check", "no file or directory to check")
@@ -91,7 +78,7 @@ func runCheck(ctx context.Context, env *Env, args []string) error {
 	}
 	pol := policy.Default()
 	if *policyFile != "" {
-		p, err := loadPolicyFile(*policyFile)
+		p, err := policy.LoadOrDefault(*policyFile)
 		if err != nil {
 			return err
 		}
@@ -113,8 +100,8 @@ func runCheck(ctx context.Context, env *Env, args []string) error {
 		// less often is 10% faster for a few MB more.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	files, walkErrs := collectPython(fset.Args())
-	reports, errs := analyseFiles(ctx, files, *jobs, analysis.Options{Allow: pol.Analysis.Allow})
+	files, walkErrs := analysis.CollectPython(fset.Args())
+	reports, errs := analysis.AnalyzeFiles(ctx, files, *jobs, analysis.Options{Allow: pol.Analysis.Allow})
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -122,8 +109,7 @@ func runCheck(ctx context.Context, env *Env, args []string) error {
 
 	rep := analysis.NewCheckReport(reports, errs, threshold)
 	failed, counts := rep.Failed, rep.Counts
-	var err error
-	switch *format {
+	switch form {
 	case "json":
 		err = writeCheckJSON(env.Stdout, rep)
 	case "sarif":
@@ -134,7 +120,7 @@ func runCheck(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("writing results: %w", err)
 	}
-	if *format == "text" {
+	if form == "text" {
 		for _, e := range errs {
 			errorf(env, "%s: %s", e.File, e.Err)
 		}
@@ -143,174 +129,6 @@ func runCheck(ctx context.Context, env *Env, args []string) error {
 		return exitCode(1)
 	}
 	return nil
-}
-
-// collectPython expands args into the Python files to analyse.
-func collectPython(args []string) ([]string, []analysis.FileError) {
-	var files []string
-	var errs []analysis.FileError
-	seen := map[string]bool{}
-	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
-			files = append(files, p)
-		}
-	}
-	for _, arg := range args {
-		st, err := os.Stat(arg)
-		if err != nil {
-			errs = append(errs, analysis.FileError{File: arg, Err: errMsg(err)})
-			continue
-		}
-		if !st.IsDir() {
-			add(arg) // named explicitly: analysed whatever its name
-			continue
-		}
-		werr := filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				errs = append(errs, analysis.FileError{File: p, Err: errMsg(err)})
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				switch d.Name() {
-				case ".git", ".hg", ".svn", "__pycache__":
-					if p != arg {
-						return fs.SkipDir
-					}
-				}
-				return nil
-			}
-			typ := d.Type()
-			if typ&fs.ModeSymlink != 0 {
-				// Links to files count; links to directories are not
-				// followed, so link loops cannot trap the walk.
-				st, err := os.Stat(p)
-				if err != nil {
-					errs = append(errs, analysis.FileError{File: p, Err: errMsg(err)})
-					return nil
-				}
-				if !st.Mode().IsRegular() {
-					return nil
-				}
-			} else if !typ.IsRegular() {
-				return nil
-			}
-			if strings.HasSuffix(p, ".py") || strings.HasSuffix(p, ".pyw") {
-				add(p)
-				return nil
-			}
-			ok, err := pythonShebang(p)
-			if err != nil {
-				errs = append(errs, analysis.FileError{File: p, Err: errMsg(err)})
-			} else if ok {
-				add(p)
-			}
-			return nil
-		})
-		if werr != nil {
-			errs = append(errs, analysis.FileError{File: arg, Err: errMsg(werr)})
-		}
-	}
-	return files, errs
-}
-
-func pythonShebang(p string) (bool, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	line, err := bufio.NewReaderSize(f, 256).Peek(128)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return false, err
-	}
-	if !bytes.HasPrefix(line, []byte("#!")) {
-		return false, nil
-	}
-	if i := bytes.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
-	}
-	return bytes.Contains(line, []byte("python")), nil
-}
-
-func errMsg(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Op + ": " + pe.Err.Error()
-	}
-	return err.Error()
-}
-
-// analyseFiles runs Analyze over files with jobs workers; reports keep the
-// order of files.
-func analyseFiles(ctx context.Context, files []string, jobs int, opts analysis.Options) ([]*analysis.Report, []analysis.FileError) {
-	reports := make([]*analysis.Report, len(files))
-	errs := make([]*analysis.FileError, len(files))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(jobs, max(len(files), 1)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				reports[i], errs[i] = analyseFile(ctx, files[i], opts)
-			}
-		}()
-	}
-	// Largest files first, so no big file starts last and runs alone.
-	order := make([]int, len(files))
-	sizes := make([]int64, len(files))
-	for i := range files {
-		order[i] = i
-		if st, err := os.Stat(files[i]); err == nil {
-			sizes[i] = st.Size()
-		}
-	}
-	sort.SliceStable(order, func(a, b int) bool { return sizes[order[a]] > sizes[order[b]] })
-	for _, i := range order {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	var out []*analysis.Report
-	var ferrs []analysis.FileError
-	for i := range files {
-		if errs[i] != nil {
-			ferrs = append(ferrs, *errs[i])
-		} else if reports[i] != nil {
-			out = append(out, reports[i])
-		}
-	}
-	return out, ferrs
-}
-
-func analyseFile(ctx context.Context, file string, opts analysis.Options) (*analysis.Report, *analysis.FileError) {
-	max := opts.MaxBytes
-	if max <= 0 {
-		max = analysis.DefaultMaxBytes
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, &analysis.FileError{File: file, Err: errMsg(err)}
-	}
-	defer f.Close()
-	// Read one byte past the bound so Analyze sees the file is too big
-	// without reading all of a huge file.
-	src, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, &analysis.FileError{File: file, Err: errMsg(err)}
-	}
-	rep, err := analysis.Analyze(ctx, file, src, opts)
-	if err != nil {
-		return nil, &analysis.FileError{File: file, Err: err.Error()}
-	}
-	return rep, nil
 }
 
 func writeCheckText(w io.Writer, reports []*analysis.Report, counts map[string]int) error {

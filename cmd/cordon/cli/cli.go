@@ -30,6 +30,9 @@ type command struct {
 	// returns the process exit code; errors are printed by run itself or
 	// returned as *exitError / plain errors (printed by Main, exit 1).
 	run func(ctx context.Context, env *Env, args []string) error
+	// subcommands: the command is a family ("audit show"), and
+	// `cordon help audit show` shows the member's help.
+	subcommands bool
 }
 
 // commands is the table of subcommands; each subcommand file registers
@@ -113,7 +116,11 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			if c, ok := commands[rest[0]]; ok {
-				return finish(env, c.name, c.run(ctx, env, []string{"-help"}))
+				args := []string{"-help"}
+				if c.subcommands && len(rest) > 1 {
+					args = []string{rest[1], "-help"}
+				}
+				return finish(env, c.name, c.run(ctx, env, args))
 			}
 			errorf(env, "unknown command %q", rest[0])
 			return 2
@@ -147,6 +154,9 @@ func finish(env *Env, name string, err error) int {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		errorf(env, "%s", ue.msg)
+		if ue.cmd != "" {
+			name = ue.cmd
+		}
 		hintf(env, "run \"cordon help %s\" for usage", name)
 		return 2
 	}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -20,7 +19,7 @@ import (
 )
 
 const doctorUsage = `Usage:
-    cordon doctor [--policy FILE] [--json]
+    cordon doctor [--policy FILE] [--format text|json]
 
 Probes what this host can enforce for the current user (user namespaces
 and each namespace type, seccomp and its actions, the Landlock ABI, cgroup
@@ -33,7 +32,8 @@ unavailable. docs/doctor.md explains each line and how to fix it.
 
 Flags:
     --policy FILE  plan for this policy (default: the built-in default)
-    --json         print {"policy", "ok", "report", "plan"} as JSON
+    --format F     text (default) or json: {"policy", "ok", "report", "plan"}
+                   (--json is the same as --format json)
 
 Examples:
     cordon doctor
@@ -48,7 +48,7 @@ func init() {
 	})
 }
 
-// doctorJSON is what --json prints.
+// doctorJSON is what --format json prints.
 type doctorJSON struct {
 	Policy string           `json:"policy"`
 	OK     bool             `json:"ok"`
@@ -61,17 +61,17 @@ type doctorJSON struct {
 }
 
 func runDoctor(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, doctorUsage) }
+	fs := newFlagSet(env, "doctor", doctorUsage)
 	policyFile := fs.String("policy", "", "policy file")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("doctor", "%v", err)
+	outFormat := fs.formatFlag(true, "text", "json")
+	if ok, err := fs.parse(args); !ok {
+		return err
 	}
+	form, err := outFormat.get()
+	if err != nil {
+		return err
+	}
+	asJSON := form == "json"
 	if fs.NArg() > 0 {
 		return usagef("doctor", "unexpected argument %q", fs.Arg(0))
 	}
@@ -95,7 +95,7 @@ func runDoctor(ctx context.Context, env *Env, args []string) error {
 		perr = trial
 	}
 
-	if *asJSON {
+	if asJSON {
 		out := doctorJSON{Policy: name, OK: perr == nil, Report: r, Plan: plan, Errors: []host.LayerPlan{}}
 		if trial != nil {
 			out.Trial = trial.Error()
@@ -144,7 +144,7 @@ func runDoctor(ctx context.Context, env *Env, args []string) error {
 // doctorPolicy loads the policy to plan for: the file, or the built-in
 // default when there is none.
 func doctorPolicy(file string) (*policy.Policy, string, error) {
-	p, err := loadPolicyFile(file)
+	p, err := policy.LoadOrDefault(file)
 	if err != nil {
 		return nil, "", err
 	}
@@ -152,12 +152,6 @@ func doctorPolicy(file string) (*policy.Policy, string, error) {
 		return p, "builtin:default", nil
 	}
 	return p, file, nil
-}
-
-// loadPolicyFile loads a --policy flag's file, or the built-in default
-// when it is "". run and check use it too.
-func loadPolicyFile(path string) (*policy.Policy, error) {
-	return policy.LoadOrDefault(path)
 }
 
 func yesNo(ok bool) string {

@@ -7,7 +7,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	iofs "io/fs"
 
@@ -40,6 +39,8 @@ func init() {
 		name:    "policy",
 		summary: "validate, show, init, schema: policy files",
 		run:     runPolicy,
+
+		subcommands: true,
 	})
 }
 
@@ -64,13 +65,6 @@ func runPolicy(ctx context.Context, env *Env, args []string) error {
 	return usagef("policy", "unknown subcommand %q (valid: validate, show, init, schema)", args[0])
 }
 
-func newPolicyFlags(env *Env, name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, usage) }
-	return fs
-}
-
 const policyValidateUsage = `Usage:
     cordon policy validate FILE...
 
@@ -85,8 +79,8 @@ Examples:
 `
 
 func runPolicyValidate(env *Env, args []string) error {
-	fs := newPolicyFlags(env, "policy validate", policyValidateUsage)
-	files, ok, err := parseInterspersed(fs, "policy validate", args)
+	fs := newFlagSet(env, "policy validate", policyValidateUsage)
+	files, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}
@@ -150,15 +144,16 @@ Examples:
 `
 
 func runPolicyShow(env *Env, args []string) error {
-	fs := newPolicyFlags(env, "policy show", policyShowUsage)
+	fs := newFlagSet(env, "policy show", policyShowUsage)
 	effective := fs.Bool("effective", false, "merge defaults and extends")
-	format := fs.String("format", "yaml", "yaml or json")
-	pos, ok, err := parseInterspersed(fs, "policy show", args)
+	outFormat := fs.formatFlag(false, "yaml", "json")
+	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}
-	if *format != "yaml" && *format != "json" {
-		return usagef("policy show", "unknown format %q (valid: yaml, json)", *format)
+	form, err := outFormat.get()
+	if err != nil {
+		return err
 	}
 	if len(pos) > 1 {
 		return usagef("policy show", "one policy file at most, got %d", len(pos))
@@ -170,7 +165,7 @@ func runPolicyShow(env *Env, args []string) error {
 		} else if p, err = policy.Load(pos[0]); err != nil {
 			return printPolicyErrors(env, err)
 		}
-		if *format == "json" {
+		if form == "json" {
 			env.Stdout.Write(p.JSON())
 			return nil
 		}
@@ -186,7 +181,7 @@ func runPolicyShow(env *Env, args []string) error {
 	if err != nil {
 		return printPolicyErrors(env, err)
 	}
-	if *format == "json" {
+	if form == "json" {
 		env.Stdout.Write(f.JSON())
 	} else {
 		env.Stdout.Write(f.YAML())
@@ -220,9 +215,9 @@ Examples:
 `
 
 func runPolicyInit(env *Env, args []string) error {
-	fs := newPolicyFlags(env, "policy init", policyInitUsage)
+	fs := newFlagSet(env, "policy init", policyInitUsage)
 	out := fs.String("o", "", "output file")
-	pos, ok, err := parseInterspersed(fs, "policy init", args)
+	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}
@@ -254,8 +249,8 @@ Examples:
 `
 
 func runPolicySchema(env *Env, args []string) error {
-	fs := newPolicyFlags(env, "policy schema", policySchemaUsage)
-	pos, ok, err := parseInterspersed(fs, "policy schema", args)
+	fs := newFlagSet(env, "policy schema", policySchemaUsage)
+	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}

@@ -8,8 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"fmt"
 	iofs "io/fs"
 	"strings"
 	"sync"
@@ -23,7 +21,7 @@ import (
 
 const runUsage = `Usage:
     cordon run [--policy FILE] [--file PATH]... [--file-follow] [--output DIR [--output-glob GLOB]...]
-               [--resolve NAME=ADDR]... [--json] [-v] [--raw-output] [--buffered] SCRIPT [-- ARGS...]
+               [--resolve NAME=ADDR]... [--format text|json] [-v] [--raw-output] [--buffered] SCRIPT [-- ARGS...]
 
 Runs the Python script SCRIPT in a kernel-enforced sandbox: new user, pid,
 mount, network, ipc, uts and cgroup namespaces, a fresh root holding only
@@ -61,7 +59,9 @@ Flags:
                    these addresses instead of asking DNS (repeatable); the
                    addresses still need the policy's rules (a private or
                    loopback address needs a network.cidrs entry)
-    --json         print the result as JSON on stdout instead of the output
+    --format F     text (default: the script's output) or json (the result
+                   as JSON on stdout instead of the output); --json is the
+                   same as --format json
     --raw-output   pass the script's escape sequences and control characters
                    to the terminal as they are (by default, when stdout or
                    stderr is a terminal, only newlines, tabs, carriage
@@ -93,9 +93,7 @@ func (f *fileList) String() string     { return strings.Join(*f, ",") }
 func (f *fileList) Set(s string) error { *f = append(*f, s); return nil }
 
 func runRun(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, runUsage) }
+	fs := newFlagSet(env, "run", runUsage)
 	policyFile := fs.String("policy", "", "policy file")
 	var files, resolves, outGlobs fileList
 	fs.Var(&files, "file", "input file")
@@ -103,16 +101,18 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	outDir := fs.String("output", "", "collect output files into this folder")
 	fs.Var(&outGlobs, "output-glob", "pattern of output files to collect")
 	fs.Var(&resolves, "resolve", "pin a name for the egress proxy")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
+	outFormat := fs.formatFlag(true, "text", "json")
 	verbose := fs.Bool("v", false, "print a summary")
 	buffered := fs.Bool("buffered", false, "let the interpreter buffer its output")
 	raw := fs.Bool("raw-output", false, "pass escape sequences to the terminal")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("run", "%v", err)
+	if ok, err := fs.parse(args); !ok {
+		return err
 	}
+	form, err := outFormat.get()
+	if err != nil {
+		return err
+	}
+	asJSON := form == "json"
 	if fs.NArg() == 0 {
 		return usagef("run", "no script given")
 	}
@@ -125,7 +125,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	policyStart := time.Now()
 	pol := policy.Default()
 	if *policyFile != "" {
-		p, err := loadPolicyFile(*policyFile)
+		p, err := policy.LoadOrDefault(*policyFile)
 		if errors.Is(err, iofs.ErrNotExist) {
 			return withHint(err, "check the path of --policy; \"cordon policy init -o %s\" writes a commented starter policy", *policyFile)
 		}
@@ -170,7 +170,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	job := cordon.Job{Script: script, Args: scriptArgs, Files: files, FollowLinks: *follow, Policy: pol, Stdin: env.Stdin,
 		OutputDir: *outDir, Outputs: outGlobs}
 	var safe []*termSafe
-	if !*asJSON {
+	if !asJSON {
 		// Live: the interpreter writes unbuffered (a pipe would make
 		// Python buffer in 8 KiB blocks until the script ends).
 		job.Stdout, job.Stderr, job.Unbuffered = env.Stdout, env.Stderr, !*buffered
@@ -221,7 +221,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	closeEx()
 	res.Usage.Phases.AuditEndUS += time.Since(closeStart).Microseconds()
 	res.Usage.Phases.PolicyUS = policyUS
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(res); err != nil {
@@ -229,22 +229,22 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if *verbose {
-		runSummary(env.Stderr, &res)
+		runSummary(env, &res)
 	}
-	if *outDir != "" && !*asJSON {
+	if *outDir != "" && !asJSON {
 		outputsSummary(env, &res, *outDir, *verbose)
 	}
 	if line := statusLine(&res, pol); line != "" {
 		infof(env, "%s", line)
 	}
-	if !*asJSON {
+	if !asJSON {
 		for _, e := range res.Events {
 			if e.Type == cordon.EventProgramMissing {
 				hintf(env, "the script tried to run %q, which the sandbox does not have; list it in the policy's runtime.tools to allow it", e.Detail["program"])
 			}
 		}
 	}
-	if res.Status == cordon.StatusInternalError && !*asJSON {
+	if res.Status == cordon.StatusInternalError && !asJSON {
 		errorf(env, "%s", res.Error)
 		layerHint(env, &res)
 	}

@@ -6,7 +6,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/cordonsec/cordon"
@@ -82,17 +81,17 @@ func rejectedLine(r *cordon.Result, pol *policy.Policy) string {
 }
 
 // runSummary prints a few lines about the run, its findings and events.
-func runSummary(w io.Writer, r *cordon.Result) {
-	fmt.Fprintf(w, "cordon: run %s: %s", r.ID, r.Status)
+func runSummary(env *Env, r *cordon.Result) {
+	line := fmt.Sprintf("run %s: %s", r.ID, r.Status)
 	if r.Signal != "" {
-		fmt.Fprintf(w, " (signal %s)", r.Signal)
+		line += fmt.Sprintf(" (signal %s)", r.Signal)
 	} else if r.ExitCode > 0 {
-		fmt.Fprintf(w, " (exit %d)", r.ExitCode)
+		line += fmt.Sprintf(" (exit %d)", r.ExitCode)
 	}
-	fmt.Fprintf(w, ", wall %d ms, cpu %d+%d ms, peak memory %s\n",
+	infof(env, "%s, wall %d ms, cpu %d+%d ms, peak memory %s", line,
 		r.Usage.WallMS, r.Usage.CPUUserMS, r.Usage.CPUSysMS, policy.FormatSize(r.Usage.PeakMemoryBytes))
 	ph := r.Usage.Phases
-	fmt.Fprintf(w, "cordon: phases (µs): policy %d, analysis %d, spawn %d, setup %d, audit start %d, hand-over %d, script %d, teardown %d, audit end %d\n",
+	infof(env, "phases (µs): policy %d, analysis %d, spawn %d, setup %d, audit start %d, hand-over %d, script %d, teardown %d, audit end %d",
 		ph.PolicyUS, ph.AnalysisUS, ph.SpawnUS, ph.SetupUS, ph.AuditStartUS, ph.HandoverUS, ph.ScriptUS, ph.TeardownUS, ph.AuditEndUS)
 	var on, deg []string
 	for _, l := range policy.Layers {
@@ -103,18 +102,18 @@ func runSummary(w io.Writer, r *cordon.Result) {
 			deg = append(deg, string(l))
 		}
 	}
-	fmt.Fprintf(w, "cordon: layers active: %s\n", strings.Join(on, " "))
+	infof(env, "layers active: %s", strings.Join(on, " "))
 	if len(deg) > 0 {
-		fmt.Fprintf(w, "cordon: layers degraded: %s\n", strings.Join(deg, " "))
+		infof(env, "layers degraded: %s", strings.Join(deg, " "))
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "cordon: finding %s (%s) at %s:%d:%d: %s\n", f.Rule, f.Severity, showable(f.File), f.Line, f.Column, showable(f.Message))
+		infof(env, "finding %s (%s) at %s:%d:%d: %s", f.Rule, f.Severity, showable(f.File), f.Line, f.Column, showable(f.Message))
 	}
 	for _, e := range r.Events {
-		fmt.Fprintf(w, "cordon: event %s: %s\n", e.Type, showable(e.Message))
+		infof(env, "event %s: %s", e.Type, showable(e.Message))
 	}
 	if r.Truncated.Stdout || r.Truncated.Stderr {
-		fmt.Fprintf(w, "cordon: output truncated (stdout %v, stderr %v)\n", r.Truncated.Stdout, r.Truncated.Stderr)
+		infof(env, "output truncated (stdout %v, stderr %v)", r.Truncated.Stdout, r.Truncated.Stderr)
 	}
 }
 

@@ -7,7 +7,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -58,17 +57,12 @@ func init() {
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, serveUsage) }
+	fs := newFlagSet(env, "serve", serveUsage)
 	configFile := fs.String("config", "", "config file")
 	listen := fs.String("listen", "", "listen address")
 	newToken := fs.Bool("new-token", false, "print a new token")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("serve", "%v", err)
+	if ok, err := fs.parse(args); !ok {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("serve", "unexpected argument %q", fs.Arg(0))
