@@ -7,8 +7,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -78,20 +76,15 @@ func (o offerFlags) Set(v string) error {
 }
 
 func runMCP(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("mcp", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, mcpUsage) }
+	fs := newFlagSet(env, "mcp", mcpUsage)
 	policyFile := fs.String("policy", "", "policy file")
 	offers := offerFlags{}
 	fs.Var(offers, "offer", "NAME=FILE")
 	stateDir := fs.String("state", "", "state folder")
 	workers := fs.Int("workers", 2, "runs at once")
 	rate := fs.Int("rate", 60, "tool calls a minute per client")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("mcp", "%v", err)
+	if ok, err := fs.parse(args); !ok {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("mcp", "unexpected argument %q", fs.Arg(0))
@@ -99,7 +92,7 @@ func runMCP(ctx context.Context, env *Env, args []string) error {
 	if *workers < 1 || *rate < 1 {
 		return usagef("mcp", "--workers and --rate must be at least 1")
 	}
-	ceiling, err := loadPolicyFile(*policyFile)
+	ceiling, err := policy.LoadOrDefault(*policyFile)
 	if err != nil {
 		return withHint(err, "check the path of --policy; \"cordon policy init -o FILE\" writes a commented starter policy")
 	}
