@@ -89,9 +89,7 @@ func explain(p *policy.Policy) ExplainOutput {
 	if p.Network.Mode == policy.NetworkAllowlist {
 		o.Domains = p.Network.Domains
 	}
-	for _, rw := range p.Filesystem.ReadWrite {
-		o.Writable = append(o.Writable, rw)
-	}
+	o.Writable = append(o.Writable, p.Filesystem.ReadWrite...)
 	var b strings.Builder
 	fmt.Fprintf(&b, "A run starts the interpreter (%s) as an unprivileged user in a fresh sandbox that is thrown away afterwards; nothing carries over between runs.\n", p.Runtime.Interpreter)
 	fmt.Fprintf(&b, "May: read and write /work (the script is /work/main.py, input files sit beside it, and files written there come back in the result) and /tmp (up to %s, not returned); ", policy.FormatSize(int64(l.Tmp)))
