@@ -9,18 +9,25 @@
 // for its task, then [Sandbox.Run] and [Sandbox.Wait]:
 //
 //	sb, err := sandbox.Start(ctx, spec)   // namespaces, root, cgroup placed
+//	defer sb.Close()
 //	err = sb.Run(task, files)             // hand the job over
-//	exit, err := sb.Wait()                // status, rusage, refusals
+//	ex := sb.Wait()                       // wait status, rusage, how the init ended
+//
+// While it runs, [Sandbox.Stdout] and [Sandbox.Stderr] carry the output,
+// [Sandbox.Listener] delivers the seccomp listener whose refusals
+// seccomp.Serve answers, and [Sandbox.Kill] ends the whole tree.
 //
 // # Layers and where they are applied
 //
 //   - supervisor: user, pid, mount, net, ipc and uts namespaces (clone
 //     flags of the re-exec), uid/gid mapping (a non-root uid inside mapped
 //     to an unprivileged host uid, never host root), placement in the
-//     run's cgroup, wall clock, output caps, tree kill.
+//     run's cgroup (Spec.Place, or born in it with Spec.IntoCgroup), the
+//     tree's kill.
 //   - stage-2 init (pid 1, Go): tmpfs root, read-only binds of exactly the
-//     interpreter's paths (opened by the supervisor and passed as O_PATH
-//     fds, so the sandbox uid never needs to traverse host directories),
+//     interpreter's paths (as root, open_tree clones the supervisor makes
+//     and the init attaches, so the sandbox's host uid never traverses a
+//     0700 folder; unprivileged, opened by the init),
 //     work dir, /tmp, /dev/shm, /proc, minimal /dev, pivot_root, loopback
 //     up, cgroup namespace after placement, Landlock ruleset and seccomp
 //     program prepared.

@@ -46,11 +46,11 @@ type Spec struct {
 	SysVShm *SysVShm `json:"-"`
 	// Landlock repeats the file-system view with a Landlock ruleset.
 	Landlock bool `json:"landlock"`
-	// Seccomp installs the system call filter; Report makes refusals
-	// notify the supervisor.
+	// Seccomp installs the system call filter, with refusals reported to
+	// the supervisor through its listener ([Sandbox.Listener]).
 	Seccomp bool `json:"seccomp"`
 	// Syscalls are the optional syscall groups the filter allows
-	// (seccomp.OptionalGroups: "memfd", "aio"); off by default.
+	// (seccomp.OptionalGroups: "aio", "memfd", "sysvshm"); off by default.
 	Syscalls []string `json:"syscalls,omitempty"`
 	// ProxyPort, when set, is the port of the egress proxy inside: the
 	// init listens on 127.0.0.1:ProxyPort in the sandbox's network
@@ -93,8 +93,8 @@ type Spec struct {
 	// which may not write cgroup.procs): Place is used then.
 	IntoCgroup bool `json:"-"`
 	CgroupFD   int  `json:"-"`
-	// Stdout and Stderr receive the interpreter's output; Stdin feeds it
-	// (nil: empty). They may be set or changed until Run.
+	// The interpreter's stdin, stdout and stderr are pipes the sandbox
+	// makes: [Sandbox.Stdin], [Sandbox.Stdout], [Sandbox.Stderr].
 }
 
 // SysVShm bounds a sandbox's SysV shared memory: Bytes in all segments

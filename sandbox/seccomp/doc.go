@@ -3,32 +3,30 @@
 // prefix for argument and ABI checks, and the supervisor-side notifier that
 // answers and reports every refused call.
 //
-// Normal case (a Go process about to execve the interpreter, Landlock
-// already applied):
+// How Cordon uses it (package sandbox): the stage-2 init builds the filter
+// in Go before it forks, and the forked child — which may only make raw
+// system calls between fork and execve — installs it and passes the
+// listener on:
 //
-//	f, err := seccomp.Build(seccomp.Options{Report: true})
-//	listener, err := f.Apply()              // no_new_privs + all threads (TSYNC)
-//	err = seccomp.SendListener(sock, listener) // hand it to the supervisor
-//	unix.Close(listener)                    // close-on-exec anyway
-//	syscall.Exec(python, argv, env)
+//	f, err := seccomp.Build(seccomp.Options{Report: true, Allow: groups})
+//	// in the child (sandbox/fork_unsafe.go), raw: prctl(PR_SET_NO_NEW_PRIVS),
+//	// seccomp(SECCOMP_SET_MODE_FILTER, f.Flags, &f.Program) returns the
+//	// listener fd, sendmsg(SCM_RIGHTS) on the control socket, execve
 //
-// Supervisor:
+// Keep the *Filter alive until the child has installed it (its Program
+// points into the filter's instructions). The supervisor receives the
+// listener (sandbox.Sandbox.Listener) and answers every refused call:
 //
-//	l, err := seccomp.RecvListener(sock)     // or pidfd_getfd(2)
 //	go func() {
-//		err := seccomp.Serve(ctx, l, func(r seccomp.Refusal) {
-//			// r.Dangerous → security event (ptrace, mount, unshare, …)
+//		_ = seccomp.Serve(ctx, listener, func(r seccomp.Refusal) {
+//			// r.Class → the policy's action (isolation.refusals)
 //		})
-//		unix.Close(l)
+//		unix.Close(listener)
 //	}()
 //
-// Raw case (a child between fork and execve that may only make raw
-// syscalls): Build in Go beforehand and keep the *Filter alive; the child
-// does prctl(PR_SET_NO_NEW_PRIVS, 1) then
-// seccomp(SECCOMP_SET_MODE_FILTER, f.Flags, &f.Program); with Report the
-// return value is the listener fd, which it must pass on (sendmsg with a
-// prepared msghdr) or the parent takes with pidfd_getfd before the child
-// execs (the fd is close-on-exec).
+// [Filter.Apply], [SendListener] and [RecvListener] do the same from an
+// ordinary Go process; the package's own tests install the filter on a
+// victim process that way.
 //
 // # Decisions
 //
@@ -38,6 +36,11 @@
 //   - clone with CLONE_NEW* flags, ioctl TIOCSTI/TIOCLINUX, personality other
 //     than PER_LINUX or the query, a foreign ABI (i386 via int 0x80) and x32:
 //     EPERM, reported as dangerous.
+//   - sending SIGXCPU or SIGXFSZ (the kernel's evidence of the CPU and
+//     file-size limits), limits or scheduling of another process, and the
+//     script's own RLIMIT_FSIZE: EPERM, reported, not dangerous.
+//   - optional groups (OptionalGroups: memfd, aio, sysvshm) not in
+//     Options.Allow: ENOSYS, reported as not-allowed.
 //   - clone3: ENOSYS, not reported (flags unreadable; glibc falls back to
 //     clone only on ENOSYS — EPERM would stop Python starting threads).
 //   - anything else: ENOSYS, reported as not-allowed (not dangerous), so

@@ -19,8 +19,8 @@ type Options struct {
 	// installed with SECCOMP_FILTER_FLAG_NEW_LISTENER) that Serve answers
 	// and reports. Without it refused calls get their errno silently.
 	Report bool
-	// Allow turns on optional syscall groups (OptionalGroups: "memfd",
-	// "aio"), off by default.
+	// Allow turns on optional syscall groups (OptionalGroups: "aio",
+	// "memfd", "sysvshm"), off by default.
 	Allow []string
 }
 

@@ -39,8 +39,9 @@ type Refusal struct {
 	Args   [6]uint64 // register arguments (never dereferenced)
 	Kind   Kind
 	Reason string
-	// Dangerous is true for every kind but KindNotAllowed: an attempt to
-	// escape or weaken the sandbox rather than a missing feature.
+	// Dangerous is true for an attempt to escape or weaken the sandbox:
+	// every kind but KindNotAllowed, KindSignal and KindOtherPid (probes
+	// and mistakes an honest script makes too).
 	Dangerous bool
 	// Class groups the call for the policy's decision of what the refusal
 	// does to the run (classes.go).
