@@ -5,12 +5,12 @@ package cordon
 import (
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/cordonsec/cordon/internal/testenv"
 )
 
 // unprivUser is the throwaway account the unprivileged runs use; created
@@ -28,17 +28,8 @@ func TestUnprivileged(t *testing.T) {
 		return
 	}
 	needPython(t)
-	u, err := user.Lookup(unprivUser)
-	if err != nil {
-		if out, err := exec.Command("useradd", "--system", "--no-create-home", unprivUser).CombinedOutput(); err != nil {
-			t.Fatalf("useradd: %v: %s", err, out)
-		}
-		if u, err = user.Lookup(unprivUser); err != nil {
-			t.Fatal(err)
-		}
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
+	u := testenv.NeedUser(t, unprivUser)
+	uid, gid := u.UID, u.GID
 	dir, err := os.MkdirTemp("", "cordon-unpriv-")
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +60,7 @@ func TestUnprivileged(t *testing.T) {
 	cmd := exec.Command(bin, "-test.run", "^(TestStdlibUnchanged|TestLimits|TestTimeoutKillsTree|TestIsolation|TestTmpNotShared|TestPrepared|TestTightenDenyHolds|TestOutputs|TestInputsChecked|TestSlowReader|TestCanceledKeepsRecord)$", "-test.v", "-test.count=1")
 	cmd.Dir = home
 	cmd.Env = []string{"CORDON_TEST_UNPRIV=1", "HOME=" + home, "XDG_STATE_HOME=" + home, "PATH=/usr/local/bin:/usr/bin:/bin", "CI=" + os.Getenv("CI")}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: u.Credential()}
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "\nPASS") {
 		t.Fatalf("as %s: %v\n%s", unprivUser, err, out)

@@ -7,11 +7,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/cordonsec/cordon/internal/testenv"
 )
 
 const unprivUser = "cordon-test-audit"
@@ -50,17 +50,8 @@ func TestUnprivileged(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("creating the throwaway user needs root; as a plain user TestUnwritableDirFailsClosed covers this")
 	}
-	u, err := user.Lookup(unprivUser)
-	if err != nil {
-		if out, err := exec.Command("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", unprivUser).CombinedOutput(); err != nil {
-			t.Fatalf("useradd: %v: %s", err, out)
-		}
-		if u, err = user.Lookup(unprivUser); err != nil {
-			t.Fatal(err)
-		}
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
+	u := testenv.NeedUser(t, unprivUser)
+	uid, gid := u.UID, u.GID
 	root, err := os.MkdirTemp("", "cordon-audit-unpriv-")
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +78,7 @@ func TestUnprivileged(t *testing.T) {
 	must(copyFile(exe, bin, 0o755))
 	cmd := exec.Command(bin, "-test.run=^$")
 	cmd.Env = []string{"CORDON_AUDIT_HELPER_UNPRIV=" + root, "PATH=/usr/bin:/bin", "HOME=/nonexistent"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: u.Credential()}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("as %s: %v\n%s", unprivUser, err, out)
 	}

@@ -8,13 +8,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/cordonsec/cordon/internal/testenv"
 	"github.com/cordonsec/cordon/policy"
 )
 
@@ -37,17 +37,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func inCI() bool { return os.Getenv("CI") != "" }
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if inCI() {
-			t.Fatal("CI runs the privileged tests as root")
-		}
-		t.Skip("needs root")
-	}
-}
+var (
+	inCI     = testenv.InCI
+	needRoot = testenv.NeedRoot
+)
 
 // ownProbeGlob matches the probe groups this process creates (other
 // processes, e.g. a parallel `cordon doctor` test, may be probing too).
@@ -176,23 +169,11 @@ func TestProbeHost(t *testing.T) {
 // left for the next run; it owns nothing).
 func testUser(t *testing.T) (uid, gid int) {
 	t.Helper()
-	const name = "cordon-test-host"
-	u, err := user.Lookup(name)
+	u, err := testenv.EnsureUser("cordon-test-host")
 	if err != nil {
-		out, cerr := exec.Command("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name).CombinedOutput()
-		if cerr != nil {
-			if inCI() {
-				t.Fatalf("useradd %s: %v\n%s", name, cerr, out)
-			}
-			t.Skipf("cannot create a test user: %v\n%s", cerr, out)
-		}
-		if u, err = user.Lookup(name); err != nil {
-			t.Fatal(err)
-		}
+		testenv.Missing(t, "cannot create a test user: %v", err)
 	}
-	uid, _ = strconv.Atoi(u.Uid)
-	gid, _ = strconv.Atoi(u.Gid)
-	return uid, gid
+	return u.UID, u.GID
 }
 
 // copyTestBinary puts this test binary where another user can run it.

@@ -19,6 +19,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/cordonsec/cordon/audit"
+	"github.com/cordonsec/cordon/internal/testenv"
 	"github.com/cordonsec/cordon/interp"
 	"github.com/cordonsec/cordon/policy"
 	"github.com/cordonsec/cordon/server"
@@ -47,11 +48,8 @@ runtime:
 
 func needPython(t *testing.T) {
 	t.Helper()
-	if _, err := interp.Resolve("/usr/bin/python3"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3: %v", err)
-		}
-		t.Skipf("no python3 to sandbox: %v", err)
+	if _, err := interp.Resolve(testenv.NeedPython(t)); err != nil {
+		testenv.Missing(t, "no python3 to sandbox: %v", err)
 	}
 }
 

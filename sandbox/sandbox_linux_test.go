@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/cordonsec/cordon/internal/testenv"
 	"github.com/cordonsec/cordon/interp"
 	"github.com/cordonsec/cordon/layers"
 )
@@ -22,10 +23,7 @@ func pythonSpec(t *testing.T) (Spec, *interp.Runtime) {
 	t.Helper()
 	rt, err := interp.Resolve("python3")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3: %v", err)
-		}
-		t.Skipf("no python3: %v", err)
+		testenv.Missing(t, "no python3: %v", err)
 	}
 	spec := Spec{
 		ReadOnly: rt.ReadOnlyPaths, TmpSize: 8 << 20, WorkSize: 8 << 20,

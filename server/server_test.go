@@ -21,6 +21,7 @@ import (
 	"github.com/cordonsec/cordon"
 	"github.com/cordonsec/cordon/analysis"
 	"github.com/cordonsec/cordon/audit"
+	"github.com/cordonsec/cordon/internal/testenv"
 	"github.com/cordonsec/cordon/interp"
 )
 
@@ -47,11 +48,8 @@ analysis:
 
 func needPython(t *testing.T) {
 	t.Helper()
-	if _, err := interp.Resolve("/usr/bin/python3"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3: %v", err)
-		}
-		t.Skipf("no python3 to sandbox: %v", err)
+	if _, err := interp.Resolve(testenv.NeedPython(t)); err != nil {
+		testenv.Missing(t, "no python3 to sandbox: %v", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cordonsec/cordon/internal/testenv"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -23,7 +24,7 @@ func condition(cond string) (bool, error) {
 	case "root":
 		return os.Geteuid() == 0, nil
 	case "ci":
-		return os.Getenv("CI") != "", nil
+		return testenv.InCI(), nil
 	case "userns":
 		b, err := os.ReadFile("/proc/sys/user/max_user_namespaces")
 		return err == nil && strings.TrimSpace(string(b)) != "0", nil

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cordonsec/cordon/internal/testenv"
 )
 
 // childEnv selects a helper mode when this test binary is re-executed.
@@ -73,16 +74,8 @@ func removeTestParents() {
 	}
 }
 
-// needRoot skips without root, except in CI where the suite must run.
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("cgroup tests need root in CI")
-		}
-		t.Skip("needs root to create cgroups")
-	}
-}
+// needRoot: creating cgroups needs root.
+var needRoot = testenv.NeedRoot
 
 func open(t *testing.T) *Manager {
 	t.Helper()
@@ -449,12 +442,8 @@ func TestCleanStale(t *testing.T) {
 
 func TestUnprivileged(t *testing.T) {
 	open(t) // creates the project parent as root
-	u, err := user.Lookup("nobody")
-	if err != nil {
-		t.Skipf("no user nobody: %v", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
+	nb := testenv.Nobody(t)
+	uid, gid := int(nb.Uid), int(nb.Gid)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

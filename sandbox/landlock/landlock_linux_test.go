@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,6 +17,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cordonsec/cordon/internal/testenv"
 )
 
 // childEnv selects a helper mode when this test binary is re-executed: the
@@ -190,10 +191,7 @@ func bind() error {
 func needABI(t *testing.T, v int) {
 	t.Helper()
 	if have := ABI(); have < v {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Landlock ABI %d needed in CI, kernel has %d", v, have)
-		}
-		t.Skipf("Landlock ABI %d really absent: kernel has %d", v, have)
+		testenv.Missing(t, "Landlock ABI %d really absent: kernel has %d", v, have)
 	}
 }
 
@@ -275,19 +273,9 @@ func check(t *testing.T, got map[string]string, want map[string]string) {
 	}
 }
 
-func nobody(t *testing.T) *syscall.Credential {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		return nil // already unprivileged
-	}
-	u, err := user.Lookup("nobody")
-	if err != nil {
-		t.Skipf("no user nobody: %v", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-}
+// nobody is the credential of an unprivileged user, nil when the test
+// already runs unprivileged.
+var nobody = testenv.Nobody
 
 func TestFilesystem(t *testing.T) {
 	needABI(t, 3)

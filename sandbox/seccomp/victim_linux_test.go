@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -21,6 +20,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cordonsec/cordon/internal/testenv"
 )
 
 // childEnv selects a helper mode when this test binary is re-executed; the
@@ -275,19 +276,7 @@ func TestVictim(t *testing.T) {
 
 // nobody is the credential of an unprivileged user, nil when the test
 // already runs unprivileged.
-func nobody(t *testing.T) *syscall.Credential {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		return nil
-	}
-	u, err := user.Lookup("nobody")
-	if err != nil {
-		t.Skipf("no user nobody: %v", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-}
+var nobody = testenv.Nobody
 
 func victimRun(t *testing.T, cred *syscall.Credential) {
 	out, refs := runFilteredN(t, cred, "victim")

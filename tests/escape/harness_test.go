@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cordonsec/cordon"
+	"github.com/cordonsec/cordon/internal/testenv"
 )
 
 // mode is who invokes cordon: root, or the throwaway unprivileged user.
@@ -56,7 +57,7 @@ func bothModes() []mode { return []mode{modeRoot, modeUser()} }
 
 // inCI reports whether a missing privilege or feature must fail instead of
 // skip.
-func inCI() bool { return os.Getenv("CI") != "" }
+var inCI = testenv.InCI
 
 // needCordon stops t when the binary or its run subcommand is missing. A
 // missing `cordon run` is a failure with a clear message, not a skip: the

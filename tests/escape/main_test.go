@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/cordonsec/cordon/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,7 +29,6 @@ var suite struct {
 type testUser struct {
 	name     string
 	uid, gid uint32
-	created  bool
 }
 
 const testUserName = "cordon-test-escape"
@@ -119,31 +117,11 @@ func probeRun(bin string) string {
 // ensureUser creates the throwaway system user if it is absent. It is left
 // in place (other runs reuse it); nothing else of the host is changed.
 func ensureUser() (*testUser, error) {
-	u, err := user.Lookup(testUserName)
-	created := false
+	u, err := testenv.EnsureUser(testUserName)
 	if err != nil {
-		cmd := exec.Command("useradd", "--system", "--no-create-home",
-			"--shell", "/usr/sbin/nologin", testUserName)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("useradd %s: %w: %s", testUserName, err, b)
-		}
-		if u, err = user.Lookup(testUserName); err != nil {
-			return nil, fmt.Errorf("looking up %s after useradd: %w", testUserName, err)
-		}
-		created = true
+		return nil, err
 	}
-	uid, err := strconv.ParseUint(u.Uid, 10, 32)
-	if err != nil {
-		return nil, fmt.Errorf("uid of %s: %w", testUserName, err)
-	}
-	gid, err := strconv.ParseUint(u.Gid, 10, 32)
-	if err != nil {
-		return nil, fmt.Errorf("gid of %s: %w", testUserName, err)
-	}
-	if uid == 0 {
-		return nil, fmt.Errorf("%s has uid 0", testUserName)
-	}
-	return &testUser{name: testUserName, uid: uint32(uid), gid: uint32(gid), created: created}, nil
+	return &testUser{name: u.Name, uid: uint32(u.UID), gid: uint32(u.GID)}, nil
 }
 
 // pythonForAll is a python3 binary the unprivileged user can run (the
