@@ -11,6 +11,9 @@
 // codec, a parse that gives up, a time or size bound hit) yields a
 // high-severity finding rather than a clean report.
 //
+// For many files (a directory, a command line), CollectPython finds the
+// Python files and AnalyzeFiles analyses them with a pool of workers.
+//
 // Analyze is safe for concurrent use; tree-sitter parsers are pooled and
 // every tree is closed before Analyze returns.
 package analysis

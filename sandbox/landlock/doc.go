@@ -3,27 +3,26 @@
 // TCP bind and connect to given ports, and scopes signals and abstract unix
 // sockets to the sandbox, and reports the ABI really enforced.
 //
-// Normal case, in the process that is about to execve the interpreter:
+// How Cordon uses it (package sandbox): the stage-2 init prepares the
+// ruleset in Go once the new root is in place, and the forked child
+// enforces it with two raw system calls between fork and execve:
 //
-//	st, err := landlock.Apply(landlock.Policy{
+//	rs, err := landlock.Prepare(landlock.Policy{
 //		ReadOnly:  []string{"/usr", "/etc/ssl"},
 //		ReadWrite: []string{"/work", "/tmp", "/dev/shm", "/dev/null", "/dev/zero", "/dev/urandom"},
-//		Net:       &landlock.Net{ConnectTCP: []uint16{relayPort}}, // or &landlock.Net{} to deny all TCP
+//		Net:       &landlock.Net{}, // deny every TCP bind and connect
 //		Rules:     []landlock.Rule{{Path: "/", Access: landlock.FSReadDir}}, // exact rights
 //		Scope:     true,
 //		MinABI:    1, // fail (ErrUnavailable) rather than run without Landlock
 //	})
-//	// st.ABI, st.String() → record what is really in force
-//	syscall.Exec(python, argv, env) // from the same goroutine: Apply locked it to its thread
-//
-// Prepared case (the ruleset built in Go ahead of time, applied by two raw
-// syscalls in a child between fork and execve, or later by RestrictThread):
-//
-//	rs, err := landlock.Prepare(pol) // rs.FD (close-on-exec), rs.Flags, rs.Status
-//	defer rs.Close()
+//	defer rs.Close() // rs.FD is close-on-exec; rs.Status says what is in force
 //	// child: prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 //	//        landlock_restrict_self(rs.FD, rs.Flags)
 //	//        execve(...)
+//
+// An ordinary Go process about to execve uses Apply instead (it restricts
+// the calling thread, which it locks, so exec from the same goroutine), or
+// Ruleset.RestrictThread with a prepared ruleset; the package's tests do so.
 //
 // # Threads, cgo, and why not go-landlock
 //

@@ -3,7 +3,10 @@
 // flags and usage text. The CLI is thin: it parses flags, calls the library
 // face (package cordon and the layer packages' public APIs) and prints.
 //
-// Every message a user sees goes through the helpers in msg.go.
+// Every message a user sees goes through the helpers in msg.go, and every
+// subcommand's flags through flags.go: a bad flag is one error with a hint,
+// the output format is --format (--json its shorthand where it was the
+// only spelling), the audit log dir is --dir.
 package cli
 
 import (
