@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"path"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -171,19 +173,34 @@ func (tl *tools) add(s *sdk.Server, t *server.Tenant) error {
 	sdk.AddTool(s, &sdk.Tool{Name: "run_python", Title: "Run Python in the sandbox",
 		Description: runDescription(t), InputSchema: runSchema,
 		Annotations: &sdk.ToolAnnotations{DestructiveHint: &destructive, OpenWorldHint: ptr(t.Ceiling.Network.Mode != policy.NetworkNone)}},
-		tl.run)
+		safe(tl.run))
 	sdk.AddTool(s, &sdk.Tool{Name: "check_python", Title: "Check Python without running it",
 		Description: checkDescription(t),
 		Annotations: &sdk.ToolAnnotations{ReadOnlyHint: true, DestructiveHint: &destructive, OpenWorldHint: &open}},
-		tl.check)
+		safe(tl.check))
 	sdk.AddTool(s, &sdk.Tool{Name: "explain_policy", Title: "What the sandbox allows",
 		Description: "Explains, in words, what a run_python call may and may not do under a policy: " +
 			"limits, writable places, network, programs, what static analysis refuses, and which policies may be named. " +
 			"Call it before planning work that needs files, network or time.",
 		InputSchema: explainSchema,
 		Annotations: &sdk.ToolAnnotations{ReadOnlyHint: ro, DestructiveHint: &destructive, OpenWorldHint: &open}},
-		tl.explain)
+		safe(tl.explain))
 	return nil
+}
+
+// safe turns a panic in a tool handler into a tool error: a bug answers
+// one call wrongly instead of ending the server and every session on it.
+func safe[In, Out any](h sdk.ToolHandlerFor[In, Out]) sdk.ToolHandlerFor[In, Out] {
+	return func(ctx context.Context, req *sdk.CallToolRequest, in In) (res *sdk.CallToolResult, out Out, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				var zero Out
+				res, out, err = nil, zero, fmt.Errorf("internal error in the tool (reported to the server's log): %v", p)
+				slog.Error("mcp tool panicked", "panic", p, "stack", string(debug.Stack()))
+			}
+		}()
+		return h(ctx, req, in)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

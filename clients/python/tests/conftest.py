@@ -61,6 +61,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
     root = os.geteuid() == 0
     ceiling = CEILING if root else CEILING + "isolation:\n  allow_degraded: [cgroup]\n"
     (d / "ceiling.yaml").write_text(ceiling)
+    (d / "short.yaml").write_text(ceiling.replace("wall_time: 10s", "wall_time: 2s").replace("cpu_time: 5s", "cpu_time: 2s"))
     tokens = {n: "cdn_" + secrets.token_urlsafe(32) for n in ("main", "slow")}
     h = {n: hashlib.sha256(t.encode()).hexdigest() for n, t in tokens.items()}
     (d / "server.yaml").write_text(f"""state_dir: state
@@ -73,6 +74,7 @@ tenants:
     concurrency: 3
     runs_per_minute: 6000
     burst: 1000
+    policies: {{short: short.yaml}}
   - name: slow
     token_sha256: [{h['slow']}]
     policy: ceiling.yaml

@@ -97,20 +97,37 @@ def test_retry_on_429(server):
 
 
 def test_stream_before_the_run_ends(client: Client):
+    src = "import time\nprint('first', flush=True)\ntime.sleep(3)\nprint('second')"
+    # events(): the first chunk arrives while the run is still running.
+    r = client.run(source=src, wait=False)
+    for ev in client.events(r.id):
+        if ev.event == "stdout":
+            assert ev.text == "first\n" and ev.data["offset"] == 0
+            assert client.get(r.id).status == "running"
+            break
+    else:
+        pytest.fail("no stdout event")
+    assert client.wait(r.id).stdout == "first\nsecond\n"
+    # stream(): the same in one call, ending with the result.
     t0 = time.monotonic()
-    seen = []
-    first_at = None
-    for ev in client.stream(source="import sys, time\nprint('first', flush=True)\ntime.sleep(3)\nprint('second')"):
-        seen.append(ev.event)
-        if ev.event == "stdout" and "first" in ev.text and first_at is None:
+    kinds, first_at = [], None
+    for ev in client.stream(source=src):
+        kinds.append(ev.event)
+        if ev.event == "stdout" and first_at is None:
             first_at = time.monotonic() - t0
-            run = client.get(ev.data.get("run_id", "")) if ev.data.get("run_id") else None
-            assert run is None or not run.finished
         if ev.event == "result":
-            res = ev.result
-            assert res is not None and res.ok and res.stdout == "first\nsecond\n"
-    assert first_at is not None and first_at < 2.5, (first_at, seen)
-    assert seen[-1] == "result" and "stdout" in seen
+            assert ev.result is not None and ev.result.ok and ev.result.stdout == "first\nsecond\n"
+    assert first_at is not None and first_at < 2.5, (first_at, kinds)
+    assert kinds[-1] == "result"
+
+
+def test_named_policy(client: Client):
+    assert client.policy("short")["limits"]["wall_time"] == "2s"
+    r = client.run(source="import time; time.sleep(5)", policy_name="short")
+    assert r.status == "timeout"
+    with pytest.raises(cordon.RequestError) as e:
+        client.policy("nope")
+    assert "short" in e.value.detail
 
 
 def test_async_client(server):
