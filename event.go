@@ -2,7 +2,7 @@ package cordon
 
 // EventType names what an Event tells. Its text form is stable: the CLI,
 // the HTTP API and the audit log's security-event records carry it.
-// docs/events.md has one line per type (a test keeps the two equal).
+// docs/results.md has one line per type (a test keeps the two equal).
 type EventType string
 
 // The event types, in documentation order.
