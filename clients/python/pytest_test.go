@@ -11,20 +11,21 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/cordonsec/cordon/internal/testenv"
 )
 
-const python = "/usr/bin/python3"
+const python = testenv.Python
 
-// need skips when python3 or one of its modules is really absent (CI's
-// .ci/run installs them), saying which.
+// need stops the test when python3 or one of its modules is really
+// absent, saying which (testenv.Missing: a skip, in CI a failure; CI's
+// .ci/run installs them).
 func need(t *testing.T, modules ...string) {
 	t.Helper()
-	if _, err := os.Stat(python); err != nil {
-		t.Skipf("no %s: %v", python, err)
-	}
+	testenv.NeedPython(t)
 	for _, m := range modules {
 		if out, err := exec.Command(python, "-c", "import "+m).CombinedOutput(); err != nil {
-			t.Skipf("%s has no %s module (apt-get install python3-%s): %s", python, m, m, strings.TrimSpace(string(out)))
+			testenv.Missing(t, "%s has no %s module (apt-get install python3-%s): %s", python, m, m, strings.TrimSpace(string(out)))
 		}
 	}
 }

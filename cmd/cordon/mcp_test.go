@@ -15,6 +15,7 @@ import (
 
 	"github.com/cordonsec/cordon/audit"
 	"github.com/cordonsec/cordon/cmd/cordon/cli"
+	"github.com/cordonsec/cordon/internal/testenv"
 )
 
 // mcpPolicy writes a policy for `cordon mcp` tests with its audit log in
@@ -36,9 +37,7 @@ func mcpPolicy(t *testing.T, dir, name, limits string) string {
 // and stdout by the SDK's client: the tools are listed, a script runs,
 // and its audit start record names the client.
 func TestMCPStdio(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/python3"); err != nil {
-		t.Skip("no /usr/bin/python3")
-	}
+	testenv.NeedPython(t)
 	dir := t.TempDir()
 	pol := mcpPolicy(t, dir, "agent.yaml", "  wall_time: 10s\n  cpu_time: 5s\n")
 	short := mcpPolicy(t, dir, "short.yaml", "  wall_time: 2s\n  cpu_time: 2s\n")
