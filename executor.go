@@ -181,7 +181,7 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 		in.close()
 		return res, err
 	}
-	p, res, _ := e.prepare(ctx, pol)
+	p, res, _ := e.prepare(ctx, pol, nil)
 	if p == nil {
 		in.close()
 		if ctx.Err() != nil {
@@ -207,7 +207,7 @@ func (e *Executor) Prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 	if pol == nil {
 		pol = policy.Default()
 	}
-	p, res, cause := e.prepare(ctx, pol)
+	p, res, cause := e.prepare(ctx, pol, nil)
 	if p == nil {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -20,7 +20,7 @@ func loadInput(context.Context, *Job, *policy.Policy) (*input, error) {
 	return nil, errors.ErrUnsupported
 }
 
-func (e *Executor) prepare(context.Context, *policy.Policy) (*Prepared, Result, error) {
+func (e *Executor) prepare(context.Context, *policy.Policy, *warmStart) (*Prepared, Result, error) {
 	return nil, Result{Status: StatusInternalError, Error: "sandbox: " + errors.ErrUnsupported.Error()}, errors.ErrUnsupported
 }
 
@@ -38,3 +38,7 @@ func (p *Prepared) run(context.Context, *Job, *input, *analysisOutcome) (Result,
 
 // Close releases a prepared sandbox.
 func (p *Prepared) Close() error { return nil }
+
+func (p *Prepared) pooledMemory() int64 { return 0 }
+
+func warmFits(*Job, *policy.Policy) bool { return false }

@@ -102,7 +102,7 @@ func layerFailure(id string, layers map[policy.Layer]LayerState, l policy.Layer,
 
 // prepare builds the sandbox for pol. On failure the Result says why
 // and the error is the cause (for SetupError.Unwrap).
-func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, Result, error) {
+func (e *Executor) prepare(ctx context.Context, pol *policy.Policy, w *warmStart) (*Prepared, Result, error) {
 	prepNS := sandbox.Monotonic()
 	id := newID()
 	layers := offLayers()
@@ -236,6 +236,14 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy) (*Prepared, 
 			defer unix.Close(fd)
 		} else {
 			spec.Place = group.Place
+		}
+	}
+	if w != nil {
+		if spec.Warm, err = w.spec(rt, pol); err != nil {
+			if group != nil {
+				_ = group.Destroy()
+			}
+			return fail(err)
 		}
 	}
 	sb, err := sandbox.Start(ctx, spec)

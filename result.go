@@ -162,6 +162,10 @@ type Result struct {
 	// when the audit layer was off or the record could not be written):
 	// `cordon audit prove INDEX` and a service's evidence start here.
 	Audit *AuditEntry `json:"audit,omitempty"`
+	// Warm says the job ran in a pooled sandbox whose interpreter was
+	// started before the job arrived (Pool); its usage and wall time count
+	// from hand-over.
+	Warm bool `json:"warm,omitempty"`
 }
 
 // AuditEntry names one audit record: its leaf index in the log's Merkle

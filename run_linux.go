@@ -126,6 +126,10 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysisOut
 	argv = append(argv, sandbox.WorkDir+"/"+in.name)
 	argv = append(argv, job.Args...)
 	task := sandbox.Task{Argv: argv, Env: in.env, Files: in.names}
+	if p.sb.Warm() {
+		task.Script, task.Args, task.Unbuffered = sandbox.WorkDir+"/"+in.name, job.Args, job.Unbuffered
+		res.Warm = true
+	}
 
 	s := &supervisor{sb: p.sb, start: time.Now(), refusals: pol.Isolation.Refusals}
 	// Stage: the egress proxy (network mode allowlist), serving before
@@ -157,6 +161,8 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysisOut
 	// the inputs ends the sandbox too: the run is over, its record is not.
 	stopCtx := context.AfterFunc(ctx, func() { s.kill(killedCanceled) })
 	defer stopCtx()
+	// A warm interpreter's usage so far is not the job's.
+	cgBase := p.cgroupBaseline()
 	if err := p.sb.Run(task, in.files); err != nil {
 		s.kill(killedCanceled)
 		p.sb.Wait()
@@ -205,10 +211,11 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysisOut
 	wall := time.AfterFunc(pol.Limits.WallTime.D(), func() { s.kill(killedTimeout) })
 	var tree *treeWatch
 	if p.group != nil {
-		go watchCPU(p.group, pol.Limits.CPUTime.D(), s, p.sb.Done())
+		go watchCPU(p.group, pol.Limits.CPUTime.D()+cgBase.CPUUser+cgBase.CPUSystem, s, p.sb.Done())
 	} else {
 		tree = &treeWatch{}
-		go tree.watch(p.sb, pol.Limits.CPUTime.D(), s)
+		b := p.sb.Baseline()
+		go tree.watch(p.sb, pol.Limits.CPUTime.D()+time.Duration(b.UserUS+b.SysUS)*time.Microsecond, s)
 	}
 	ex := p.sb.Wait()
 	wall.Stop()
@@ -249,6 +256,9 @@ func (p *Prepared) run(ctx context.Context, job *Job, in *input, an *analysisOut
 		if st.MemoryPeak > 0 {
 			res.Usage.PeakMemoryBytes = int64(st.MemoryPeak)
 		}
+	}
+	if p.sb.Warm() {
+		subtractBaseline(&res.Usage, p.sb.Baseline(), cgBase, p.group != nil)
 	}
 	res.Stdout, res.Stderr = stdout.text(), stderr.text()
 	res.Truncated = Truncated{Stdout: stdout.cut(), Stderr: stderr.cut()}

@@ -50,6 +50,7 @@ const (
 	stepSeccomp
 	stepSendListener
 	stepExec
+	stepJobFD
 )
 
 var stepNames = map[childStep]string{
@@ -58,7 +59,7 @@ var stepNames = map[childStep]string{
 	stepBounding: "capabilities: bounding set", stepCapset: "capabilities: capset",
 	stepNoNewPrivs: "no_new_privs", stepLandlock: "landlock: restrict_self",
 	stepSeccomp: "seccomp: install filter", stepSendListener: "seccomp: pass listener",
-	stepExec: "execve",
+	stepExec: "execve", stepJobFD: "warm: job socket",
 }
 
 // childLayer is the layer a failed step belongs to.
@@ -103,6 +104,9 @@ type childPlan struct {
 	// stderrFD becomes the child's fd 2 (the init's own stderr is not
 	// the script's).
 	stderrFD int
+	// jobFD, when not -1, is a warm interpreter's job socket, kept open
+	// across the execve (its close-on-exec flag cleared).
+	jobFD int
 
 	errFD  int
 	errBuf [2]uint32
@@ -112,7 +116,7 @@ type childPlan struct {
 }
 
 func newChildPlan(argv, env []string, dir string) (*childPlan, error) {
-	p := &childPlan{landlockFD: -1, ctlFD: -1, stderrFD: 2}
+	p := &childPlan{landlockFD: -1, ctlFD: -1, stderrFD: 2, jobFD: -1}
 	var err error
 	if p.path, err = unix.BytePtrFromString(argv[0]); err != nil {
 		return nil, err
@@ -179,6 +183,12 @@ func forkChild1(p *childPlan) (pid int, errno syscall.Errno) {
 	if p.stderrFD != 2 {
 		if _, _, e = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(p.stderrFD), 2, 0); e != 0 {
 			step = stepStderr
+			goto fail
+		}
+	}
+	if p.jobFD >= 0 {
+		if _, _, e = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(p.jobFD), syscall.F_SETFD, 0); e != 0 {
+			step = stepJobFD
 			goto fail
 		}
 	}

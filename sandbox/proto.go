@@ -17,6 +17,8 @@ const (
 	msgStarted  = 'S' // init → supervisor: the interpreter runs (body: startedMsg; fd: the work dir)
 	msgExit     = 'X' // init → supervisor: the interpreter exited (body: exitMsg)
 	msgListener = 'L' // child → supervisor: the seccomp listener (fd, no body)
+	msgWarmGo   = 'G' // supervisor → init (warm): placed in the cgroup, start the interpreter (no body)
+	msgWarm     = 'W' // init → supervisor (warm): the interpreter waits for its job (body: startedMsg)
 )
 
 type readyMsg struct {
@@ -40,6 +42,18 @@ type startedMsg struct {
 	// ExecNS is CLOCK_MONOTONIC when the interpreter's execve succeeded
 	// (its close-on-exec error pipe closed).
 	ExecNS int64 `json:"exec_ns"`
+	// Base is what a warm interpreter had used when its job was handed
+	// over (zero for a cold one), to subtract from the run's usage.
+	Base Baseline `json:"base"`
+}
+
+// Baseline is a warm interpreter's usage at hand-over: user and system
+// CPU (microseconds, from /proc/PID/stat's clock ticks) and resident
+// memory (KiB).
+type Baseline struct {
+	UserUS int64 `json:"user_us"`
+	SysUS  int64 `json:"sys_us"`
+	RSSKB  int64 `json:"rss_kb"`
 }
 
 type exitMsg struct {

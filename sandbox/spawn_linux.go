@@ -43,6 +43,10 @@ type Sandbox struct {
 
 	sysvBounded bool // spec.SysVShm was applied
 
+	warm   bool     // Spec.Warm: the interpreter started before the task
+	warmNS int64    // when the warm interpreter's execve succeeded
+	base   Baseline // a warm interpreter's usage at hand-over
+
 	mu       sync.Mutex
 	times    Times
 	procDone chan struct{}
@@ -306,6 +310,12 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 				return nil, &SetupError{Step: "cgroup: place the init", Layer: layers.Cgroup, Err: err.Error()}
 			}
 			s.placed <- nil
+			if spec.Warm != nil {
+				s.warm = true
+				if err := s.warmUp(ctx); err != nil {
+					return nil, err
+				}
+			}
 			s.times.Init, s.times.Ready = s.ready.InitNS, Monotonic()
 			if s.proxy != nil {
 				closers = closers[:len(closers)-1] // kept: the caller serves it
@@ -460,6 +470,7 @@ func (s *Sandbox) Run(task Task, files []*os.File) error {
 			s.work = os.NewFile(uintptr(m.fd), WorkDir)
 		}
 		s.times.Exec = sm.ExecNS
+		s.base = sm.Base
 		s.mu.Unlock()
 		return nil
 	case m.kind == msgError:

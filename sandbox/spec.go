@@ -68,6 +68,11 @@ type Spec struct {
 	// Detached says the bind sources arrive as detached mounts
 	// (open_tree clones) rather than being opened by the init.
 	Detached bool `json:"detached"`
+	// Warm, when set, starts the interpreter as soon as the sandbox is
+	// built and placed, before the task is known (a warm pool): it
+	// imports site and Warm.Preload, then waits for its job on a socket
+	// the task is written to. See warm_linux.go.
+	Warm *Warm `json:"warm,omitempty"`
 	// Rlimits are applied to the interpreter right before execve.
 	// RLIMIT_NPROC counts every task of the sandbox uid, the init's own
 	// threads included: the init adds its thread count at the fork, so
@@ -118,8 +123,29 @@ type Rlimit struct {
 	Max      uint64 `json:"max"`
 }
 
+// Warm is how a warm sandbox starts its interpreter ahead of the job.
+type Warm struct {
+	// Argv is the interpreter and its arguments (runtime.args); the
+	// init appends the trampoline ("-c", its code, the job socket's fd,
+	// the preload modules).
+	Argv []string `json:"argv"`
+	// Env is the interpreter's environment while it waits: the policy's
+	// (the job's own replaces it in os.environ at hand-over).
+	Env []string `json:"env"`
+	// Preload are modules imported before the job arrives.
+	Preload []string `json:"preload,omitempty"`
+}
+
 // Task is the job handed to a prepared sandbox.
 type Task struct {
+	// Script and Args are the script's path inside and its arguments,
+	// and Unbuffered asks for python -u's unbuffered streams: what a
+	// warm sandbox's waiting interpreter needs (Argv is then the command
+	// line a cold run would have had: sys.orig_argv).
+	Script     string   `json:"script,omitempty"`
+	Args       []string `json:"args,omitempty"`
+	Unbuffered bool     `json:"unbuffered,omitempty"`
+
 	// Argv is the interpreter's argv; Argv[0] is the path executed.
 	Argv []string `json:"argv"`
 	// Env is the complete environment.

@@ -194,6 +194,11 @@ func runInit(ctl int, specJSON []byte) error {
 		unix.Close(fd)
 	}
 
+	ls := &childLayers{rlimits: spec.Rlimits, lastCap: lastCap, landlockFD: llFD, landlockFlags: llFlags, filter: filter}
+	if spec.Warm != nil {
+		return runWarm(ctl, &spec, ls)
+	}
+
 	// Wait for the task (and with it, the word that the init is in its
 	// cgroup).
 	task, files, err := recvTask(ctl)
@@ -203,61 +208,86 @@ func runInit(ctl int, specJSON []byte) error {
 	if err := writeFiles(task.Files, files); err != nil {
 		return err
 	}
+	pid, execNS, workFD, err := startInterpreter(ctl, task.Argv, task.Env, ls, -1)
+	if err != nil {
+		return err
+	}
+	send(ctl, msgStarted, startedMsg{Pid: pid, ExecNS: execNS}, []int{workFD})
+	unix.Close(workFD)
+	return reap(ctl, pid)
+}
 
+// childLayers are the per-process layers the init prepared for the
+// interpreter's process.
+type childLayers struct {
+	rlimits       []Rlimit
+	lastCap       int
+	landlockFD    int
+	landlockFlags uint32
+	filter        *seccompFilter
+}
+
+// startInterpreter forks the interpreter's process, which applies the
+// layers and execs argv, and returns its pid once the execve succeeded,
+// with the moment it did and a descriptor of the work dir. jobFD, when not
+// -1, is left open across the execve (a warm interpreter's job socket).
+func startInterpreter(ctl int, argv, env []string, ls *childLayers, jobFD int) (pid int, execNS int64, workFD int, err error) {
 	// The cgroup namespace is unshared only now, after the supervisor
 	// placed the init: unsharing before placement would make the host path
 	// visible in /proc/self/cgroup. Namespaces belong to threads, so the
 	// unshare and the fork happen on one locked thread.
 	runtime.LockOSThread()
 	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-		return fail("cgroupns: unshare", err)
+		return 0, 0, -1, fail("cgroupns: unshare", err)
 	}
-	plan, err := newChildPlan(task.Argv, task.Env, WorkDir)
+	plan, err := newChildPlan(argv, env, WorkDir)
 	if err != nil {
-		return fail("task: argv", err)
+		return 0, 0, -1, fail("task: argv", err)
 	}
 	plan.stderrFD = scriptStderrFD
-	plan.rlimits = withInitThreads(spec.Rlimits, threads())
-	plan.lastCap = lastCap
-	plan.landlockFD, plan.landlockFlags = llFD, llFlags
-	if filter != nil {
-		plan.seccompProg, plan.seccompFlags, plan.report = filter.prog, filter.flags, filter.report
-		if filter.report {
+	plan.jobFD = jobFD
+	plan.rlimits = withInitThreads(ls.rlimits, threads())
+	plan.lastCap = ls.lastCap
+	plan.landlockFD, plan.landlockFlags = ls.landlockFD, ls.landlockFlags
+	if f := ls.filter; f != nil {
+		plan.seccompProg, plan.seccompFlags, plan.report = f.prog, f.flags, f.report
+		if f.report {
 			plan.withListener(ctl)
 		}
 	}
 	// The work dir, for the supervisor: it collects output files through
 	// this descriptor once the run is over and every process of the
 	// sandbox is gone (the tmpfs lives as long as the descriptor does).
-	workFD, err := unix.Open(WorkDir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	workFD, err = unix.Open(WorkDir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return fail("work dir: open", err)
+		return 0, 0, -1, fail("work dir: open", err)
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
-		return fail("fork: pipe", err)
+		unix.Close(workFD)
+		return 0, 0, -1, fail("fork: pipe", err)
 	}
 	plan.errFD = int(errW.Fd())
-	pid, err := forkChild(plan)
+	pid, err = forkChild(plan)
 	errW.Close()
-	runtime.KeepAlive(filter)
+	runtime.KeepAlive(ls.filter)
 	if err != nil {
-		return fail("fork", err)
+		unix.Close(workFD)
+		return 0, 0, -1, fail("fork", err)
 	}
 	var buf [8]byte
 	n, _ := errR.Read(buf[:])
-	execNS := Monotonic()
+	execNS = Monotonic()
 	errR.Close()
 	if n == 8 {
+		unix.Close(workFD)
 		st := childStep(uint32(buf[0]) | uint32(buf[1])<<8 | uint32(buf[2])<<16 | uint32(buf[3])<<24)
 		en := syscall.Errno(uint32(buf[4]) | uint32(buf[5])<<8 | uint32(buf[6])<<16 | uint32(buf[7])<<24)
 		var ws unix.WaitStatus
 		unix.Wait4(pid, &ws, 0, nil)
-		return &childErr{step: st, errno: en}
+		return 0, 0, -1, &childErr{step: st, errno: en}
 	}
-	send(ctl, msgStarted, startedMsg{Pid: pid, ExecNS: execNS}, []int{workFD})
-	unix.Close(workFD)
-	return reap(ctl, pid)
+	return pid, execNS, workFD, nil
 }
 
 // reap waits for the interpreter, reaping every orphan meanwhile, and

@@ -34,6 +34,7 @@ type Group struct{}
 // Stats are the group's counters.
 type Stats struct {
 	MemoryPeak  uint64
+	MemoryNow   uint64
 	OOMKills    uint64
 	CPUUser     time.Duration
 	CPUSystem   time.Duration

@@ -61,6 +61,7 @@
 //
 //	Stats field   v1 source                          v2 source
 //	MemoryPeak    memory.max_usage_in_bytes          memory.peak
+//	MemoryNow     memory.usage_in_bytes              memory.current
 //	OOMKills      memory.oom_control oom_kill        memory.events oom_kill
 //	              (memory.failcnt stays 0 after an OOM kill on v1)
 //	CPUUser/Sys   cpuacct.usage_user/usage_sys       cpu.stat user_usec/system_usec

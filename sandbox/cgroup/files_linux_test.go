@@ -32,7 +32,7 @@ func fakeGroup(t *testing.T, v2 bool, files map[string]string) *Group {
 func TestFilesV2(t *testing.T) {
 	g := fakeGroup(t, true, map[string]string{
 		"memory.max": "", "memory.swap.max": "", "pids.max": "", "cpu.max": "",
-		"memory.peak": "33554432\n", "memory.events": "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n",
+		"memory.peak": "33554432\n", "memory.current": "4096\n", "memory.events": "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n",
 		"pids.events": "max 5\n", "pids.current": "3\n",
 		"cpu.stat": "usage_usec 3500\nuser_usec 1000\nsystem_usec 2500\n",
 	})
@@ -52,7 +52,7 @@ func TestFilesV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Stats{MemoryPeak: 32 << 20, OOMKills: 2, CPUUser: time.Millisecond, CPUSystem: 2500 * time.Microsecond, PidsMaxHits: 5, PidsCurrent: 3}
+	want := Stats{MemoryPeak: 32 << 20, MemoryNow: 4096, OOMKills: 2, CPUUser: time.Millisecond, CPUSystem: 2500 * time.Microsecond, PidsMaxHits: 5, PidsCurrent: 3}
 	if st != want {
 		t.Errorf("Stats = %+v, want %+v", st, want)
 	}
@@ -61,7 +61,7 @@ func TestFilesV2(t *testing.T) {
 func TestFilesV1(t *testing.T) {
 	g := fakeGroup(t, false, map[string]string{
 		"memory.limit_in_bytes": "", "memory.memsw.limit_in_bytes": "", "pids.max": "", "cpu.cfs_period_us": "", "cpu.cfs_quota_us": "",
-		"memory.max_usage_in_bytes": "1048576\n", "memory.failcnt": "0\n",
+		"memory.max_usage_in_bytes": "1048576\n", "memory.usage_in_bytes": "8192\n", "memory.failcnt": "0\n",
 		"memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n",
 		"pids.events":        "max 4\n", "pids.current": "2\n",
 		"cpuacct.usage_user": "7000000\n", "cpuacct.usage_sys": "3000000\n",
@@ -80,7 +80,7 @@ func TestFilesV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Stats{MemoryPeak: 1 << 20, OOMKills: 1, CPUUser: 7 * time.Millisecond, CPUSystem: 3 * time.Millisecond, PidsMaxHits: 4, PidsCurrent: 2}
+	want := Stats{MemoryPeak: 1 << 20, MemoryNow: 8192, OOMKills: 1, CPUUser: 7 * time.Millisecond, CPUSystem: 3 * time.Millisecond, PidsMaxHits: 4, PidsCurrent: 2}
 	if st != want {
 		t.Errorf("Stats = %+v, want %+v", st, want)
 	}

@@ -15,6 +15,7 @@ import (
 // controller the group lacks stays zero.
 type Stats struct {
 	MemoryPeak  uint64        // bytes, highest usage seen
+	MemoryNow   uint64        // bytes, usage now
 	OOMKills    uint64        // processes the OOM killer killed in the group
 	CPUUser     time.Duration // user CPU of every process, dead ones included
 	CPUSystem   time.Duration // system CPU
@@ -41,9 +42,11 @@ func (g *Group) Stats() (Stats, error) {
 	if d, v2 := g.dir(Memory); d != "" {
 		if v2 {
 			s.MemoryPeak = num(d, "memory.peak")
+			s.MemoryNow = num(d, "memory.current")
 			s.OOMKills = parseKeyed(read(d, "memory.events"))["oom_kill"]
 		} else {
 			s.MemoryPeak = num(d, "memory.max_usage_in_bytes")
+			s.MemoryNow = num(d, "memory.usage_in_bytes")
 			// memory.failcnt stays 0 after an OOM kill here; oom_kill counts.
 			s.OOMKills = parseKeyed(read(d, "memory.oom_control"))["oom_kill"]
 		}

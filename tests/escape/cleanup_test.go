@@ -169,7 +169,11 @@ func TestSupervisorKilled(t *testing.T) {
 				t.Fatal(err)
 			}
 			chownTo(t, m, pol)
-			cmd := exec.Command(suite.bin, "run", "--policy", pol, "sleep_tree.py", "--", d.token)
+			args := []string{"run", "--policy", pol, "sleep_tree.py", "--", d.token}
+			if suite.warm {
+				args = append([]string{"run", "--warm"}, args[1:]...)
+			}
+			cmd := exec.Command(suite.bin, args...)
 			cmd.Dir = d.cwd
 			cmd.Env = cordonEnv(m, d)
 			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: m.cred()}

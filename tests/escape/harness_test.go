@@ -334,6 +334,9 @@ func run(t *testing.T, m mode, d *runDir, s spec) *outcome {
 	chownTo(t, m, pol)
 
 	args := []string{"run", "--policy", pol}
+	if suite.warm {
+		args = append(args, "--warm")
+	}
 	if !s.noJSON {
 		args = append(args, "--json")
 	}

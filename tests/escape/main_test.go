@@ -23,6 +23,9 @@ var suite struct {
 	user       *testUser
 	userErr    error
 	python     string // a python3 every user can execute
+	// warm runs every attack through a warm sandbox (`cordon run
+	// --warm`, a pool of one) instead of a cold one: CORDON_ESCAPE_WARM=1.
+	warm bool
 }
 
 // testUser is the throwaway unprivileged user the "user" mode runs as.
@@ -53,6 +56,7 @@ func mainRun(m *testing.M) int {
 		return 1
 	}
 	suite.base = base
+	suite.warm = os.Getenv("CORDON_ESCAPE_WARM") == "1"
 	if bin := os.Getenv("CORDON_ESCAPE_BIN"); bin != "" {
 		// Attack another build (or, to check that the suite can fail,
 		// a stand-in that does not sandbox at all).
