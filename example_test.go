@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/cordonsec/cordon"
 )
@@ -53,4 +54,31 @@ func ExampleExecutor_Prepare() {
 	}
 	fmt.Print(res.Stdout)
 	// Output: 42
+}
+
+// A pool keeps sandboxes ready with the interpreter already started; each
+// serves one job, and the pool builds the next in the background.
+func ExampleNewPool() {
+	ex, err := cordon.NewExecutor(cordon.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ex.Close()
+	pool, err := cordon.NewPool(ex, cordon.PoolOptions{Size: 2, Wait: time.Minute, NoCold: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer pool.Close()
+	res, err := pool.Run(context.Background(), cordon.Job{Source: []byte(`import sys; print(sys.argv[1:])`), Args: []string{"a"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(res.Stdout)
+	fmt.Println(res.Warm)
+	// Output:
+	// ['a']
+	// true
 }

@@ -100,7 +100,10 @@ type policyPool struct {
 	ready    []*pooled
 	building int
 	lastUse  time.Time
-	avail    chan struct{} // signalled when a sandbox becomes ready
+	avail    chan struct{} // signalled when a sandbox becomes ready or a build fails
+	// failed is the last build's failure (nil after a success): a job
+	// that would wait for a sandbox gets it instead of waiting.
+	failed *Result
 }
 
 type pooled struct {
@@ -164,9 +167,20 @@ func (pl *Pool) Run(ctx context.Context, job Job) (Result, error) {
 		pol = policy.Default()
 	}
 	job.Policy = pol
-	pb, err := pl.take(ctx, pol)
+	pb, failed, err := pl.take(ctx, pol)
 	if err != nil {
 		return Result{}, err
+	}
+	if pb == nil && failed != nil && pl.opts.NoCold {
+		// The policy's sandboxes cannot be built here: the job gets the
+		// reason, as a cold run would.
+		pl.metric(func(m PoolMetrics) { m.Miss(pol.Hash()) })
+		res := *failed
+		res.ID = newID()
+		if job.ID != "" {
+			res.ID = job.ID
+		}
+		return res, nil
 	}
 	if pb == nil || !warmFits(&job, pol) {
 		if pb != nil {
@@ -185,14 +199,14 @@ func (pl *Pool) Run(ctx context.Context, job Job) (Result, error) {
 }
 
 // take removes a ready sandbox of pol's pool, waiting up to Wait; nil when
-// none came.
-func (pl *Pool) take(ctx context.Context, pol *policy.Policy) (*pooled, error) {
+// none came, with the last build's failure if it failed.
+func (pl *Pool) take(ctx context.Context, pol *policy.Policy) (*pooled, *Result, error) {
 	var deadline <-chan time.Time
 	for {
 		pl.mu.Lock()
 		if pl.closed {
 			pl.mu.Unlock()
-			return nil, ErrPoolClosed
+			return nil, nil, ErrPoolClosed
 		}
 		pp := pl.policyLocked(pol)
 		pp.lastUse = time.Now()
@@ -204,12 +218,12 @@ func (pl *Pool) take(ctx context.Context, pol *policy.Policy) (*pooled, error) {
 			pl.refillLocked(pp)
 			pl.mu.Unlock()
 			pl.metric(func(m PoolMetrics) { m.Size(pp.key, size) })
-			return pb, nil
+			return pb, nil, nil
 		}
-		avail := pp.avail
+		avail, failed := pp.avail, pp.failed
 		pl.mu.Unlock()
-		if pl.opts.Wait <= 0 {
-			return nil, nil
+		if pl.opts.Wait <= 0 || failed != nil {
+			return nil, failed, nil
 		}
 		if deadline == nil {
 			t := time.NewTimer(pl.opts.Wait)
@@ -219,9 +233,9 @@ func (pl *Pool) take(ctx context.Context, pol *policy.Policy) (*pooled, error) {
 		select {
 		case <-avail:
 		case <-deadline:
-			return nil, nil
+			return nil, nil, nil
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 	}
 }
@@ -286,7 +300,8 @@ func (pl *Pool) build(pp *policyPool) {
 		case <-ctx.Done():
 		}
 	}()
-	p, _, err := pl.e.prepare(ctx, pp.pol, pl.warm)
+	p, res, err := pl.e.prepare(ctx, pp.pol, pl.warm)
+	stopped := ctx.Err() != nil
 	cancel()
 	<-pl.sem
 	d := time.Since(start)
@@ -299,6 +314,11 @@ func (pl *Pool) build(pp *policyPool) {
 	pp.building--
 	switch {
 	case p == nil:
+		if !stopped {
+			pp.failed = &res
+			close(pp.avail)
+			pp.avail = make(chan struct{})
+		}
 		pl.mu.Unlock()
 		// A failing build is not retried in a tight loop: the next take
 		// tries again, after a pause.
@@ -325,6 +345,7 @@ func (pl *Pool) build(pp *policyPool) {
 		return
 	}
 	pp.ready = append(pp.ready, &pooled{p: p, mem: mem})
+	pp.failed = nil
 	pl.memory += mem
 	size := len(pp.ready)
 	close(pp.avail)

@@ -362,3 +362,17 @@ func poolHelper() {
 	time.Sleep(time.Minute)
 	os.Exit(1)
 }
+
+// A policy whose sandboxes cannot be built here gives its jobs the reason
+// at once (a pool that may not start them cold does not wait forever).
+func TestPoolBuildFails(t *testing.T) {
+	pl := newTestPool(t, PoolOptions{Size: 1, Wait: time.Hour, NoCold: true})
+	pol := testPolicy()
+	pol.Runtime.Interpreter = "/nonexistent/python3"
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := pl.Run(ctx, Job{Policy: pol, Source: []byte("pass\n")})
+	if err != nil || res.Status != StatusInternalError || !strings.Contains(res.Error, "interpreter") {
+		t.Errorf("%v %s %q", err, res.Status, res.Error)
+	}
+}

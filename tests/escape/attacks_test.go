@@ -290,7 +290,7 @@ func checkHostUIDs(t *testing.T, m mode, token, script string, done <-chan struc
 	for {
 		for _, p := range procsWithToken(token) {
 			// The supervisor carries the token too; skip it.
-			if !strings.Contains(p.cmdline, script) || strings.Contains(p.cmdline, " run --policy ") {
+			if !(strings.Contains(p.cmdline, script) || suite.warm && strings.Contains(p.cmdline, warmMarker)) || strings.Contains(p.cmdline, " run --") {
 				continue
 			}
 			seen++

@@ -171,7 +171,7 @@ func TestSupervisorKilled(t *testing.T) {
 			chownTo(t, m, pol)
 			args := []string{"run", "--policy", pol, "sleep_tree.py", "--", d.token}
 			if suite.warm {
-				args = append([]string{"run", "--warm"}, args[1:]...)
+				args = append([]string{"run", "--policy", pol, "--warm"}, args[3:]...)
 			}
 			cmd := exec.Command(suite.bin, args...)
 			cmd.Dir = d.cwd

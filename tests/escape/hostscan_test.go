@@ -79,19 +79,44 @@ func hostProcs() []proc {
 }
 
 // procsWithToken lists host processes whose argv or environment carries
-// token.
+// token. In warm mode (suite.warm) a script's process shows the waiting
+// interpreter's command line (the trampoline), not the script's: the
+// trampolines below a process carrying token are listed too.
 func procsWithToken(token string) []proc {
 	var out []proc
-	for _, p := range hostProcs() {
+	all := hostProcs()
+	tokened := map[int]bool{}
+	for _, p := range all {
 		if p.pid == os.Getpid() {
 			continue
 		}
 		if strings.Contains(p.cmdline, token) || strings.Contains(p.environ, token) {
 			out = append(out, p)
+			tokened[p.pid] = true
+		}
+	}
+	if suite.warm {
+		parent := map[int]int{}
+		for _, p := range all {
+			parent[p.pid] = p.ppid
+		}
+		for _, p := range all {
+			if !strings.Contains(p.cmdline, warmMarker) || tokened[p.pid] {
+				continue
+			}
+			for a, n := parent[p.pid], 0; a > 1 && n < 64; a, n = parent[a], n+1 {
+				if tokened[a] {
+					out = append(out, p)
+					break
+				}
+			}
 		}
 	}
 	return out
 }
+
+// warmMarker is in a warm interpreter's command line (its trampoline).
+const warmMarker = "_cordon_job"
 
 // orphans lists processes re-parented to this test binary (a child
 // subreaper) that it did not start itself: leftovers of some run. Only a

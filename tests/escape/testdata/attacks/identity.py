@@ -10,7 +10,9 @@ with open("/proc/self/status") as f:
         status[k] = v.strip()
 print("exe:", os.readlink("/proc/self/exe"))
 with open("/proc/self/cmdline", "rb") as f:
-    if token.encode() not in f.read():
+    cmdline = f.read()
+    # A warm sandbox's interpreter shows its trampoline (docs/sandbox.md).
+    if token.encode() not in cmdline and b"_cordon_job" not in cmdline:
         print("ESCAPED: /proc/self/cmdline does not show this process")
 for k in ["CapInh", "CapPrm", "CapEff", "CapAmb"]:
     if int(status.get(k, "ff"), 16) != 0:
