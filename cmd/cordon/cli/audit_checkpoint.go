@@ -55,11 +55,7 @@ func runAuditCheckpoint(ctx context.Context, env *Env, args []string) error {
 	key := fs.String("key", "", "signing key file")
 	witness := fs.String("witness", "", "witness dir or exec:COMMAND")
 	dirOpt := fs.dirFlag()
-	pos, ok, err := fs.parseInterspersed(args)
-	if !ok || err != nil {
-		return err
-	}
-	if err := fs.noArgs(pos); err != nil {
+	if ok, err := fs.parseNoArgs(args); !ok {
 		return err
 	}
 	dir := *dirOpt
@@ -84,11 +80,7 @@ func runAuditPrune(ctx context.Context, env *Env, args []string) error {
 	older := fs.Duration("older-than", 0, "age")
 	key := fs.String("key", "", "signing key file")
 	dirOpt := fs.dirFlag()
-	pos, ok, err := fs.parseInterspersed(args)
-	if !ok || err != nil {
-		return err
-	}
-	if err := fs.noArgs(pos); err != nil {
+	if ok, err := fs.parseNoArgs(args); !ok {
 		return err
 	}
 	dir := *dirOpt

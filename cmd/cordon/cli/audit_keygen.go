@@ -43,12 +43,8 @@ func runAuditKeygen(ctx context.Context, env *Env, args []string) error {
 	name := fs.String("name", "", "key name")
 	key := fs.String("key", "", "signing key file")
 	pub := fs.String("pub", "", "verifier key file")
-	pos, ok, err := fs.parseInterspersed(args)
-	if !ok || err != nil {
+	if ok, err := fs.parseNoArgs(args); !ok {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("audit keygen", "unexpected argument %q", pos[0])
 	}
 	if *dir == "" {
 		*dir = audit.DefaultDir()

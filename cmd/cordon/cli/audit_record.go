@@ -34,11 +34,7 @@ func runAuditRecord(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "audit record", auditRecordUsage)
 	key := fs.String("key", "", "signing key file")
 	dirOpt := fs.dirFlag()
-	pos, ok, err := fs.parseInterspersed(args)
-	if !ok || err != nil {
-		return err
-	}
-	if err := fs.noArgs(pos); err != nil {
+	if ok, err := fs.parseNoArgs(args); !ok {
 		return err
 	}
 	dir := *dirOpt

@@ -78,7 +78,7 @@ func runAuditShow(ctx context.Context, env *Env, args []string) error {
 	sha := fs.String("script-sha256", "", "script hash")
 	id := fs.String("id", "", "run id or record index")
 	kind := fs.String("kind", "", "record kind")
-	outFormat := fs.formatFlag(false, "text", "json")
+	fs.formatFlag(false, "text", "json")
 	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
@@ -86,10 +86,7 @@ func runAuditShow(ctx context.Context, env *Env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("audit show", "unexpected argument %q", pos[0])
 	}
-	form, err := outFormat.get()
-	if err != nil {
-		return err
-	}
+	form := fs.Format()
 	now := time.Now()
 	from, err := parseWhen(*since, now)
 	if err != nil {

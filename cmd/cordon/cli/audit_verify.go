@@ -49,20 +49,12 @@ func runAuditVerify(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&trusted, "trusted", "trusted checkpoint file")
 	witness := fs.String("witness", "", "witness dir")
 	maxUnsealed := fs.Duration("max-unsealed", 15*60e9, "oldest unsealed record allowed")
-	outFormat := fs.formatFlag(true, "text", "json")
+	fs.formatFlag(true, "text", "json")
 	dirOpt := fs.dirFlag()
-	pos, ok, err := fs.parseInterspersed(args)
-	if !ok || err != nil {
+	if ok, err := fs.parseNoArgs(args); !ok {
 		return err
 	}
-	if err := fs.noArgs(pos); err != nil {
-		return err
-	}
-	form, err := outFormat.get()
-	if err != nil {
-		return err
-	}
-	asJSON := form == "json"
+	asJSON := fs.Format() == "json"
 	dir := *dirOpt
 	if dir == "" {
 		dir = audit.DefaultDir()

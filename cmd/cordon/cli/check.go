@@ -59,17 +59,14 @@ func init() {
 
 func runCheck(ctx context.Context, env *Env, args []string) error {
 	fset := newFlagSet(env, "check", checkUsage)
-	outFormat := fset.formatFlag(false, "text", "json", "sarif")
+	fset.formatFlag(false, "text", "json", "sarif")
 	failOn := fset.String("fail-on", "", "severity that fails the check")
 	policyFile := fset.String("policy", "", "policy file")
 	jobs := fset.Int("jobs", runtime.GOMAXPROCS(0), "parallel files")
 	if ok, err := fset.parse(args); !ok {
 		return err
 	}
-	form, err := outFormat.get()
-	if err != nil {
-		return err
-	}
+	form := fset.Format()
 	if fset.NArg() == 0 {
 		return usagef("check", "no file or directory to check")
 	}
@@ -109,6 +106,7 @@ func runCheck(ctx context.Context, env *Env, args []string) error {
 
 	rep := analysis.NewCheckReport(reports, errs, threshold)
 	failed, counts := rep.Failed, rep.Counts
+	var err error
 	switch form {
 	case "json":
 		err = writeCheckJSON(env.Stdout, rep)

@@ -63,18 +63,11 @@ type doctorJSON struct {
 func runDoctor(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "doctor", doctorUsage)
 	policyFile := fs.String("policy", "", "policy file")
-	outFormat := fs.formatFlag(true, "text", "json")
-	if ok, err := fs.parse(args); !ok {
+	fs.formatFlag(true, "text", "json")
+	if ok, err := fs.parseNoArgs(args); !ok {
 		return err
 	}
-	form, err := outFormat.get()
-	if err != nil {
-		return err
-	}
-	asJSON := form == "json"
-	if fs.NArg() > 0 {
-		return usagef("doctor", "unexpected argument %q", fs.Arg(0))
-	}
+	asJSON := fs.Format() == "json"
 	p, name, err := doctorPolicy(*policyFile)
 	if err != nil {
 		return err

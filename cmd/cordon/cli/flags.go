@@ -23,8 +23,9 @@ import (
 // flagSet is one subcommand's flags and its usage text.
 type flagSet struct {
 	*flag.FlagSet
-	env   *Env
-	usage string
+	env    *Env
+	usage  string
+	format *format // when the subcommand has --format
 }
 
 // newFlagSet returns the flag set of subcommand cmd ("run", "audit show").
@@ -45,6 +46,25 @@ func (fs *flagSet) parse(args []string) (ok bool, err error) {
 			return false, nil
 		}
 		return false, usagef(fs.Name(), "%v", err)
+	}
+	if fs.format != nil {
+		v, err := fs.format.get()
+		if err != nil {
+			return false, err
+		}
+		fs.format.chosen = v
+	}
+	return true, nil
+}
+
+// parseNoArgs parses args of a subcommand that takes flags only.
+func (fs *flagSet) parseNoArgs(args []string) (ok bool, err error) {
+	pos, ok, err := fs.parseInterspersed(args)
+	if !ok {
+		return false, err
+	}
+	if err := fs.noArgs(pos); err != nil {
+		return false, err
 	}
 	return true, nil
 }
@@ -94,20 +114,24 @@ type format struct {
 	value   *string
 	json    *bool
 	allowed []string
+	chosen  string
 }
 
 // formatFlag registers --format (allowed[0] is the default) and, when
-// jsonAlias, --json.
-func (fs *flagSet) formatFlag(jsonAlias bool, allowed ...string) *format {
+// jsonAlias, --json; parse checks the value, Format returns it.
+func (fs *flagSet) formatFlag(jsonAlias bool, allowed ...string) {
 	f := &format{fs: fs, allowed: allowed}
 	f.value = fs.String("format", allowed[0], "output format: "+strings.Join(allowed, ", "))
 	if jsonAlias {
 		f.json = fs.Bool("json", false, "same as --format json")
 	}
-	return f
+	fs.format = f
 }
 
-// get returns the chosen format, after parse.
+// Format is the output format chosen, after parse.
+func (fs *flagSet) Format() string { return fs.format.chosen }
+
+// get checks the flags' values and returns the format they choose.
 func (f *format) get() (string, error) {
 	v := *f.value
 	if f.json != nil && *f.json {

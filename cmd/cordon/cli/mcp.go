@@ -83,11 +83,8 @@ func runMCP(ctx context.Context, env *Env, args []string) error {
 	stateDir := fs.String("state", "", "state folder")
 	workers := fs.Int("workers", 2, "runs at once")
 	rate := fs.Int("rate", 60, "tool calls a minute per client")
-	if ok, err := fs.parse(args); !ok {
+	if ok, err := fs.parseNoArgs(args); !ok {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("mcp", "unexpected argument %q", fs.Arg(0))
 	}
 	if *workers < 1 || *rate < 1 {
 		return usagef("mcp", "--workers and --rate must be at least 1")

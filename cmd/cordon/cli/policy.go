@@ -146,15 +146,12 @@ Examples:
 func runPolicyShow(env *Env, args []string) error {
 	fs := newFlagSet(env, "policy show", policyShowUsage)
 	effective := fs.Bool("effective", false, "merge defaults and extends")
-	outFormat := fs.formatFlag(false, "yaml", "json")
+	fs.formatFlag(false, "yaml", "json")
 	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err
 	}
-	form, err := outFormat.get()
-	if err != nil {
-		return err
-	}
+	form := fs.Format()
 	if len(pos) > 1 {
 		return usagef("policy show", "one policy file at most, got %d", len(pos))
 	}
@@ -250,12 +247,8 @@ Examples:
 
 func runPolicySchema(env *Env, args []string) error {
 	fs := newFlagSet(env, "policy schema", policySchemaUsage)
-	pos, ok, err := fs.parseInterspersed(args)
-	if !ok || err != nil {
+	if ok, err := fs.parseNoArgs(args); !ok {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("policy schema", "unexpected argument %q", pos[0])
 	}
 	env.Stdout.Write(policy.Schema())
 	return nil

@@ -106,7 +106,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	outDir := fs.String("output", "", "collect output files into this folder")
 	fs.Var(&outGlobs, "output-glob", "pattern of output files to collect")
 	fs.Var(&resolves, "resolve", "pin a name for the egress proxy")
-	outFormat := fs.formatFlag(true, "text", "json")
+	fs.formatFlag(true, "text", "json")
 	verbose := fs.Bool("v", false, "print a summary")
 	buffered := fs.Bool("buffered", false, "let the interpreter buffer its output")
 	raw := fs.Bool("raw-output", false, "pass escape sequences to the terminal")
@@ -114,11 +114,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	if ok, err := fs.parse(args); !ok {
 		return err
 	}
-	form, err := outFormat.get()
-	if err != nil {
-		return err
-	}
-	asJSON := form == "json"
+	asJSON := fs.Format() == "json"
 	if fs.NArg() == 0 {
 		return usagef("run", "no script given")
 	}

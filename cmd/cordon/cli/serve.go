@@ -61,11 +61,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	configFile := fs.String("config", "", "config file")
 	listen := fs.String("listen", "", "listen address")
 	newToken := fs.Bool("new-token", false, "print a new token")
-	if ok, err := fs.parse(args); !ok {
+	if ok, err := fs.parseNoArgs(args); !ok {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("serve", "unexpected argument %q", fs.Arg(0))
 	}
 	if *newToken {
 		tok, hash := server.NewToken()
