@@ -456,3 +456,63 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set("Authorization", "Bearer "+b.token)
 	return b.rt.RoundTrip(r)
 }
+
+// TestNetworkDomains: a call may narrow the policy's allow-list, never
+// name a domain outside it; the description says what is allowed.
+func TestNetworkDomains(t *testing.T) {
+	needPython(t)
+	dir := t.TempDir()
+	y := ceilingYAML + "network:\n  mode: allowlist\n  domains: [a.example, b.example]\n  ports: [443]\n"
+	if os.Geteuid() != 0 {
+		y += "isolation:\n  allow_degraded: [cgroup]\n"
+	}
+	p := filepath.Join(dir, "net.yaml")
+	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ceiling, err := policy.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ceiling.Audit.Dir = filepath.Join(dir, "audit")
+	srv, err := server.NewLocal(server.LocalOptions{Ceiling: ceiling, StateDir: filepath.Join(dir, "state")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	s, err := NewServer(srv, server.LocalTenant, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ct := sdk.NewInMemoryTransports()
+	ss, err := s.Connect(context.Background(), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ss.Close() })
+	cs := connect(t, ct)
+	lt, err := cs.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range lt.Tools {
+		if tool.Name == "run_python" && !strings.Contains(tool.Description, "a.example, b.example") {
+			t.Errorf("description does not list the domains: %s", tool.Description)
+		}
+	}
+	res := call(t, cs, "run_python", `{"source": "print(1)", "tighten": {"network_domains": ["a.example", "evil.example"]}}`, nil)
+	if !res.IsError || !strings.Contains(text(res), "evil.example not in the policy's allow-list") {
+		t.Errorf("outside the allow-list: %v %q", res.IsError, text(res))
+	}
+	var o RunOutput
+	res = call(t, cs, "run_python", `{"source": "import os; print(os.environ.get('HTTPS_PROXY', '') != '')", "tighten": {"network_domains": ["a.example"]}}`, &o)
+	if res.IsError || o.Status != "ok" {
+		t.Errorf("narrowed allow-list: %q %+v", text(res), o)
+	}
+	// The service refuses a wider list itself, whatever the tool checks.
+	run, err := srv.Submit(server.LocalTenant, &server.RunRequest{Source: "print(1)",
+		Policy: json.RawMessage(`{"network": {"domains": ["a.example", "evil.example"]}}`)}, "test")
+	if p, ok := server.AsProblem(err); !ok || !strings.HasSuffix(p.Type, "/policy-loosens") {
+		t.Errorf("service accepted a wider allow-list: run %v, err %v", run, err)
+	}
+}

@@ -306,12 +306,9 @@ class Client:
         return self._request("GET", "/v1/policy", query={"name": name} if name else None)[2]
 
     def checkpoint(self) -> str:
-        """The newest signed checkpoint of the audit log (a note)."""
-        resp = self._open("GET", "/v1/audit/checkpoint")
-        try:
-            return resp.read().decode()
-        finally:
-            resp.close()
+        """The newest signed checkpoint of the audit log (the signed note;
+        check it with ``cordon.evidence.open_note``)."""
+        return str(self._request("GET", "/v1/audit/checkpoint")[2]["checkpoint"])
 
     # -- plumbing -----------------------------------------------------------
 

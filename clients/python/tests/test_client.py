@@ -79,6 +79,9 @@ def test_errors_carry_the_problem(server, client: Client):
     with pytest.raises(cordon.RequestError) as e:
         client.run(source="print(1)", files={"../x": "y"})
     assert e.value.type == "invalid-request" and e.value.status == 422
+    with pytest.raises(cordon.RequestError) as e:
+        client.run(source="print(1)", env={"SECRET": "x"})
+    assert "environment.pass" in e.value.detail
     with pytest.raises(cordon.TransportError):
         Client("http://127.0.0.1:1", "t").get("x")
 

@@ -135,3 +135,13 @@ def test_key_base64_with_plus():
     h = hashlib.sha256(b"log.example\n" + key).digest()[:4].hex()
     vk = evidence.VerifierKey.parse(f"log.example+{h}+{b64}")
     assert vk.name == "log.example" and vk.public_key == key[1:]
+
+
+def test_checkpoint_endpoint(server, client):
+    client.run(source="print(1)")  # the log has a record to sign
+    note = client.checkpoint()
+    text = evidence.open_note(note, evidence.VerifierKey.parse(server.pubkey))
+    cp = evidence.parse_checkpoint(text)
+    assert cp.origin == server.pubkey.split("+", 1)[0] and cp.size >= 1
+    with pytest.raises(cordon.VerificationError):
+        evidence.open_note(note.replace("\n", "\n\n", 1), evidence.VerifierKey.parse(server.pubkey))
