@@ -78,7 +78,7 @@ func runAuditShow(ctx context.Context, env *Env, args []string) error {
 	sha := fs.String("script-sha256", "", "script hash")
 	id := fs.String("id", "", "run id or record index")
 	kind := fs.String("kind", "", "record kind")
-	fs.formatFlag(false, "text", "json")
+	fs.formatFlag("text", "json")
 	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err

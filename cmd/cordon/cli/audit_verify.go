@@ -49,7 +49,7 @@ func runAuditVerify(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&trusted, "trusted", "trusted checkpoint file")
 	witness := fs.String("witness", "", "witness dir")
 	maxUnsealed := fs.Duration("max-unsealed", 15*60e9, "oldest unsealed record allowed")
-	fs.formatFlag(true, "text", "json")
+	fs.formatFlag("text", "json")
 	dirOpt := fs.dirFlag()
 	if ok, err := fs.parseNoArgs(args); !ok {
 		return err

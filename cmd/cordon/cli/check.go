@@ -37,7 +37,7 @@ Exits 0 when no finding reaches --fail-on, 1 when one does or a file
 could not be analysed, 2 for a command-line mistake.
 
 Flags:
-    --format F    text (default), json or sarif (SARIF 2.1.0)
+    --format F    text (default), json or sarif (SARIF 2.1.0); --json is --format json
     --fail-on S   lowest severity that fails the check: high, medium, low or
                   never (default: the policy's analysis.block, high)
     --policy FILE take analysis.block and analysis.allow from this policy
@@ -59,7 +59,7 @@ func init() {
 
 func runCheck(ctx context.Context, env *Env, args []string) error {
 	fset := newFlagSet(env, "check", checkUsage)
-	fset.formatFlag(false, "text", "json", "sarif")
+	fset.formatFlag("text", "json", "sarif")
 	failOn := fset.String("fail-on", "", "severity that fails the check")
 	policyFile := fset.String("policy", "", "policy file")
 	jobs := fset.Int("jobs", runtime.GOMAXPROCS(0), "parallel files")

@@ -5,8 +5,8 @@
 //
 // Every message a user sees goes through the helpers in msg.go, and every
 // subcommand's flags through flags.go: a bad flag is one error with a hint,
-// the output format is --format (--json its shorthand where it was the
-// only spelling), the audit log dir is --dir.
+// the output format is --format (--json its shorthand), the audit log dir
+// is --dir.
 package cli
 
 import (

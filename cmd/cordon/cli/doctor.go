@@ -63,7 +63,7 @@ type doctorJSON struct {
 func runDoctor(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "doctor", doctorUsage)
 	policyFile := fs.String("policy", "", "policy file")
-	fs.formatFlag(true, "text", "json")
+	fs.formatFlag("text", "json")
 	if ok, err := fs.parseNoArgs(args); !ok {
 		return err
 	}

@@ -6,7 +6,7 @@ package cli
 // Main (`cordon: error: ...`) with a hint to the subcommand's help, and
 // -h/-help prints the subcommand's usage text. Two conventions hold across
 // subcommands: the audit log dir is --dir, and the output format is
-// --format (--json stays as a shorthand for --format json).
+// --format (--json is its shorthand for --format json).
 
 import (
 	"errors"
@@ -108,7 +108,7 @@ func (fs *flagSet) noArgs(pos []string) error {
 }
 
 // format is the --format flag, with --json as a shorthand for --format
-// json where the subcommand had only --json before.
+// json.
 type format struct {
 	fs      *flagSet
 	value   *string
@@ -118,11 +118,12 @@ type format struct {
 }
 
 // formatFlag registers --format (allowed[0] is the default) and, when
-// jsonAlias, --json; parse checks the value, Format returns it.
-func (fs *flagSet) formatFlag(jsonAlias bool, allowed ...string) {
+// json is allowed, --json as its shorthand; parse checks the value,
+// Format returns it.
+func (fs *flagSet) formatFlag(allowed ...string) {
 	f := &format{fs: fs, allowed: allowed}
 	f.value = fs.String("format", allowed[0], "output format: "+strings.Join(allowed, ", "))
-	if jsonAlias {
+	if slices.Contains(allowed, "json") {
 		f.json = fs.Bool("json", false, "same as --format json")
 	}
 	fs.format = f

@@ -135,7 +135,7 @@ chain merged, every field set. Without FILE, prints the built-in default.
 
 Flags:
     --effective      merge defaults and extends
-    --format FORMAT  yaml (default) or json
+    --format FORMAT  yaml (default) or json; --json is --format json
 
 Examples:
     cordon policy show ci.yaml
@@ -146,7 +146,7 @@ Examples:
 func runPolicyShow(env *Env, args []string) error {
 	fs := newFlagSet(env, "policy show", policyShowUsage)
 	effective := fs.Bool("effective", false, "merge defaults and extends")
-	fs.formatFlag(false, "yaml", "json")
+	fs.formatFlag("yaml", "json")
 	pos, ok, err := fs.parseInterspersed(args)
 	if !ok || err != nil {
 		return err

@@ -106,7 +106,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	outDir := fs.String("output", "", "collect output files into this folder")
 	fs.Var(&outGlobs, "output-glob", "pattern of output files to collect")
 	fs.Var(&resolves, "resolve", "pin a name for the egress proxy")
-	fs.formatFlag(true, "text", "json")
+	fs.formatFlag("text", "json")
 	verbose := fs.Bool("v", false, "print a summary")
 	buffered := fs.Bool("buffered", false, "let the interpreter buffer its output")
 	raw := fs.Bool("raw-output", false, "pass escape sequences to the terminal")
