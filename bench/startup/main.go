@@ -80,10 +80,10 @@ func main() {
 			if _, err := exec.LookPath("bwrap"); err != nil {
 				return nil, nil
 			}
-			return command("bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+			return command("bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--tmpfs", "/tmp",
 				"--ro-bind", "/usr", "/usr", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/lib", "/lib",
 				"--symlink", "usr/bin", "/bin", "--ro-bind", dir, dir, "--proc", "/proc", "--dev", "/dev",
-				"--tmpfs", "/tmp", python, "-E", "-s", script), nil
+				python, "-E", "-s", script), nil
 		},
 		"cli": func(int) (func() time.Duration, func()) {
 			if *bin == "" {
