@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cordonsec/cordon/policy"
 )
 
 // The docs' tables of statuses and event types are checked against the
@@ -157,5 +159,23 @@ func TestEventTypesListed(t *testing.T) {
 	slices.Sort(listed)
 	if len(declared) == 0 || !slices.Equal(declared, listed) {
 		t.Errorf("event.go declares %q, EventTypes lists %q", declared, listed)
+	}
+}
+
+// TestLayersDoc: docs/sandbox.md's table of layers names every layer of
+// package layers once.
+func TestLayersDoc(t *testing.T) {
+	var got []string
+	for _, c := range tableColumn(t, "docs/sandbox.md", "## Layers", 0) {
+		got = append(got, names(c)...)
+	}
+	var want []string
+	for _, l := range policy.Layers {
+		want = append(want, string(l))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("docs/sandbox.md's layer table names %q, package layers has %q", got, want)
 	}
 }
