@@ -229,14 +229,24 @@ def end_leftovers():
     return ended
 
 
-def _own_uts():
-    """In the bare run's child before exec: a UTS namespace of its own, so
-    test_socket's sethostname (which succeeds as root) changes a copy of
-    the host's name, never the shared machine's. Without the privilege,
-    the test skips on both sides anyway."""
+def _bare_child():
+    """In the bare run's child before exec. As root the tests would change
+    the shared machine: test_time's test_monotonic_settime sets the host's
+    clock an hour back (and then forward again), test_socket's
+    test_sethostname renames the host. So the run gets a UTS namespace of
+    its own (sethostname changes a copy, the test still runs) and loses
+    CAP_SYS_TIME from its bounding set (clock_settime is EPERM and those
+    tests skip, as they do inside). Unprivileged, both calls fail and
+    change nothing: the tests skip anyway. And SIGINT goes back to its
+    default, which a driver started in the background by a shell inherits
+    ignored (Python then installs no KeyboardInterrupt handler, and the
+    tests that send themselves SIGINT fail)."""
     import ctypes
-    CLONE_NEWUTS = 0x04000000
-    ctypes.CDLL(None).unshare(CLONE_NEWUTS)
+    CLONE_NEWUTS, PR_CAPBSET_DROP, CAP_SYS_TIME = 0x04000000, 24, 25
+    libc = ctypes.CDLL(None)
+    libc.unshare(CLONE_NEWUTS)
+    libc.prctl(PR_CAPBSET_DROP, CAP_SYS_TIME, 0, 0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_bare(module, timeout):
@@ -248,7 +258,7 @@ def run_bare(module, timeout):
         t = time.time()
         p = subprocess.Popen([PYTHON, "-E", "-s", "-m", "test", "-v"] + OPTIONS.get(module, []) + ["test_" + module],
                              cwd=d, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                             start_new_session=True, preexec_fn=_own_uts,
+                             start_new_session=True, preexec_fn=_bare_child,
                              env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": d})
         try:
             p.wait(timeout)
@@ -335,7 +345,7 @@ def main():
                         why.setdefault(reason, []).append(case)
                     else:
                         undeliberate.append("%s NOT DELIBERATE: %s" % (short(case), ierrs.get(case, outcome)))
-            if ires != bres and not why and not undeliberate:
+            if ires != bres and ires != "SUCCESS" and not why and not undeliberate:
                 undeliberate.append("NOT DELIBERATE: result %s inside, %s outside" % (ires, bres))
             if not icases and ires != "NO TESTS RAN":
                 undeliberate.append("NOT DELIBERATE: no test case ran inside")
