@@ -53,6 +53,12 @@ type Options struct {
 	// CgroupParent names the project's cgroup directory under the
 	// supervisor's own group ("cordon" when empty).
 	CgroupParent string
+	// InitBinary, when set, is the sandbox's stage-2 init as a binary of
+	// its own (a build of cmd/cordon-init from the same tree; the CLI uses
+	// the one beside it, DefaultInitBinary): the init then skips the
+	// package inits of the caller's binary. Empty: the caller's binary is
+	// re-executed as the init.
+	InitBinary string
 	// Resolver looks names up for the egress proxy (network mode
 	// allowlist); nil: the system's resolver. egress.Pinned fixes some
 	// names and asks another resolver for the rest.

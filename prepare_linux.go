@@ -137,6 +137,7 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy, w *warmStart
 		Seccomp:   true,
 		Syscalls:  pol.Isolation.AllowSyscalls,
 		HostUID:   -1, HostGID: -1,
+		Init: e.opts.InitBinary,
 	}
 	switch pol.Network.Mode {
 	case policy.NetworkNone:

@@ -29,6 +29,8 @@ type readyMsg struct {
 	// InitNS is CLOCK_MONOTONIC when the init began to run (the sandbox
 	// has no time namespace: the host's clock), for the phases.
 	InitNS int64 `json:"init_ns"`
+	// Build identifies the init's build (BuildID), for Spec.Init.
+	Build string `json:"build"`
 }
 
 type errorMsg struct {

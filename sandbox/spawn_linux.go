@@ -200,7 +200,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		return nil, err
 	}
 	s.cmd = &exec.Cmd{
-		Path:       "/proc/self/exe",
+		Path:       initPath(spec.Init),
 		Args:       []string{stage2Arg0},
 		Env:        []string{},
 		Stdin:      stdinR,
@@ -299,6 +299,10 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 			}
 			if err := json.Unmarshal(m.body, &s.ready); err != nil {
 				return nil, err
+			}
+			if spec.Init != "" && s.ready.Build != BuildID() {
+				return nil, &SetupError{Step: "namespaces: init binary " + spec.Init, Layer: "userns",
+					Err: "it is from another build than this supervisor (rebuild it with cordon, or remove it)"}
 			}
 			if spec.ProxyPort > 0 && s.proxy == nil {
 				return nil, &SetupError{Step: "network: proxy socket", Layer: layers.Network, Err: "the init sent no listening socket"}

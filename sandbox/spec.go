@@ -81,6 +81,13 @@ type Spec struct {
 
 	// Host side only (not sent to the init).
 
+	// Init, when set, is the host path of the binary run as the stage-2
+	// init: a build of cmd/cordon-init, which imports this package and
+	// nothing heavy, so the init's start skips the package inits and page
+	// faults of the full binary. Empty: the running binary is re-executed
+	// (/proc/self/exe). The init reports its BuildID (protocol and Go
+	// version); a mismatch is refused (SetupError, layer userns).
+	Init string `json:"-"`
 	// HostUID and HostGID are what the sandbox uid maps to; -1 picks the
 	// default: the caller's own ids, or for root a uid leased for the run
 	// from [HostUIDBase, HostUIDBase+HostUIDCount) with gid

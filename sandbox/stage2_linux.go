@@ -185,7 +185,7 @@ func runInit(ctl int, specJSON []byte) error {
 			return fail("seccomp: build filter", err)
 		}
 	}
-	if err := send(ctl, msgReady, readyMsg{LandlockABI: abi, Threads: threads(), InitNS: initNS}, readyFDs); err != nil {
+	if err := send(ctl, msgReady, readyMsg{LandlockABI: abi, Threads: threads(), InitNS: initNS, Build: BuildID()}, readyFDs); err != nil {
 		return fail("control: ready", err)
 	}
 	// The proxy's socket is the supervisor's now; the interpreter never

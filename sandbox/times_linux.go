@@ -44,3 +44,11 @@ func (s *Sandbox) mark(f func(t *Times)) {
 	f(&s.times)
 	s.mu.Unlock()
 }
+
+// initPath is what is executed as the stage-2 init.
+func initPath(init string) string {
+	if init != "" {
+		return init
+	}
+	return "/proc/self/exe"
+}

@@ -152,6 +152,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	policyUS := time.Since(policyStart).Microseconds()
+	opts.InitBinary = cordon.DefaultInitBinary()
 	ex, err := cordon.NewExecutor(opts)
 	if err != nil {
 		return err
