@@ -3,6 +3,7 @@
 package landlock
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -242,6 +243,13 @@ func addAround(ruleset int, path string, deny []string, dir, file, list uint64) 
 		return err
 	}
 	ents, err := os.ReadDir(path)
+	if errors.Is(err, os.ErrPermission) {
+		// A folder the caller may not list (the sandbox's traverse-only
+		// folders on the way to a bind below its own /tmp, a host folder
+		// of mode 0711): its entries get no right from this rule. What
+		// the sandbox put there are binds with rules of their own.
+		return nil
+	}
 	if err != nil {
 		return err
 	}

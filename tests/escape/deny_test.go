@@ -98,3 +98,53 @@ func TestDenyHolds(t *testing.T) {
 		})
 	}
 }
+
+// denyUnderTmp reads an allowed and a denied file.
+const denyUnderTmp = `
+import sys
+print(open(sys.argv[2]).read().strip())
+try:
+    open(sys.argv[3]).read()
+    print("ESCAPED: read the denied file")
+except OSError as e:
+    print("BLOCKED: %s" % e.__class__.__name__)
+`
+
+// TestDenyUnderTmp: a read_only folder below the host's /tmp with a deny
+// inside it. Such a folder is bound inside the sandbox's own /tmp, below
+// a traverse-only folder the init made on the way; granting /tmp to the
+// script around the deny walked into that folder, could not list it, and
+// failed every run ("landlock: rule for /tmp: open ...: permission
+// denied").
+func TestDenyUnderTmp(t *testing.T) {
+	for _, m := range bothModes() {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			needMode(t, m)
+			d := newRunDir(t, m)
+			base, err := os.MkdirTemp("/tmp", "cordon-denytmp-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(base) })
+			ro := filepath.Join(base, "ro")
+			if err := os.Mkdir(ro, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			ok, secret := filepath.Join(ro, "ok.txt"), filepath.Join(ro, "secret.txt")
+			for p, body := range map[string]string{ok: "fine\n", secret: "DENIED-CANARY-" + d.token + "\n"} {
+				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, p := range []string{base, ro, ok, secret} {
+				chownTo(t, m, p)
+			}
+			yaml := fmt.Sprintf("runtime:\n  interpreter: %s\nfilesystem:\n  read_only: [%s]\n  deny: [%s]\n", suite.python, ro, secret)
+			o := run(t, m, d, spec{script: "deny_tmp.py", source: denyUnderTmp, yaml: yaml, args: []string{ok, secret}})
+			if o.res.Status != cordon.StatusOK || !strings.Contains(o.res.Stdout, "fine") || !strings.Contains(o.res.Stdout, "BLOCKED") {
+				t.Errorf("a read_only folder under /tmp with a deny inside: %s", o)
+			}
+		})
+	}
+}
