@@ -226,10 +226,10 @@ func testTools(t *testing.T, cs *sdk.ClientSession) {
 					t.Errorf("output %+v", o)
 				}
 			}},
-		{"input file", `{"source": "print(open('data.csv').read().upper())", "files": [{"path": "data.csv", "content": "YSxi", "encoding": "base64"}]}`, "ok",
+		{"input file", `{"source": "import helper\nprint(helper.up(open('data.csv').read()))", "files": [{"path": "data.csv", "content": "YSxi", "encoding": "base64"}, {"path": "helper.py", "content": "def up(s):\n    return s.upper()\n"}]}`, "ok",
 			func(t *testing.T, o RunOutput, _ *sdk.CallToolResult) {
 				if o.Stdout != "A,B\n" || len(o.Files) != 0 {
-					t.Errorf("output %+v (the input file is not returned)", o)
+					t.Errorf("output %+v (the input files and __pycache__ are not returned)", o)
 				}
 			}},
 		{"timeout", `{"source": "import time\nwhile True: time.sleep(0.05)", "tighten": {"wall_time": "1s", "cpu_time": "1s"}}`, "timeout",

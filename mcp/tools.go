@@ -295,8 +295,8 @@ func (tl *tools) run(ctx context.Context, req *sdk.CallToolRequest, in RunInput)
 	var content []sdk.Content
 	var budget = tl.opts.MaxFiles
 	for _, o := range res.Outputs {
-		if inputs[o.Path] {
-			continue // the script and its inputs, not news to the agent
+		if inputs[o.Path] || slices.Contains(strings.Split(o.Path, "/"), "__pycache__") {
+			continue // the script, its inputs and compiled modules: not news to the agent
 		}
 		of := OutputFile{Path: o.Path, Size: o.Size, SHA256: o.SHA256}
 		switch {
