@@ -1,7 +1,8 @@
 // Package sandbox owns Cordon's Linux isolation of one run: the supervisor
 // side that spawns a stage-2 init in new namespaces, and the stage-2 init
-// itself (a re-execution of the running binary, recognised by [init] in
-// stage2_linux.go before main runs) that builds the root file system, hands
+// itself (cmd/cordon-init when Spec.Init names it, else a re-execution of
+// the running binary; either way recognised by [init] in stage2_linux.go
+// before main runs) that builds the root file system, hands
 // the sandbox over when a task arrives, forks the interpreter with every
 // per-process restriction applied right before execve, reaps and reports.
 //
