@@ -376,3 +376,75 @@ func TestPoolBuildFails(t *testing.T) {
 		t.Errorf("%v %s %q", err, res.Status, res.Error)
 	}
 }
+
+// Preloaded modules are imported before the job arrives; one that cannot
+// be imported fails the build, and the job is told.
+func TestPoolPreload(t *testing.T) {
+	pl := newTestPool(t, PoolOptions{Size: 1, Wait: time.Minute, NoCold: true, Preload: []string{"json", "email.mime.text"}})
+	res, err := pl.Run(context.Background(), Job{Policy: testPolicy(), Source: []byte(
+		"import sys\nprint('json' in sys.modules, 'email.mime.text' in sys.modules)\n")})
+	if err != nil || res.Status != StatusOK || res.Stdout != "True True\n" {
+		t.Errorf("%v %s %q %s", err, res.Status, res.Stdout, res.Error)
+	}
+	bad := newTestPool(t, PoolOptions{Size: 1, Wait: time.Minute, NoCold: true, Preload: []string{"no_such_module_x"}})
+	res, err = bad.Run(context.Background(), Job{Policy: testPolicy(), Source: []byte("pass\n")})
+	if err != nil || res.Status != StatusInternalError || !strings.Contains(res.Error, "before it waited") {
+		t.Errorf("a preload that cannot be imported: %v %s %q", err, res.Status, res.Error)
+	}
+	if _, err := NewPool(pl.e, PoolOptions{Preload: []string{"os; import x"}}); err == nil {
+		t.Error("a preload entry that is not a module name was accepted")
+	}
+}
+
+// A policy idle for IdleTrim loses its sandboxes; a memory bound below one
+// sandbox's keeps the pool empty, and jobs run cold.
+func TestPoolTrimAndMemoryBound(t *testing.T) {
+	pl := newTestPool(t, PoolOptions{Size: 1, IdleTrim: 2 * time.Second})
+	pol := testPolicy()
+	if err := pl.Fill(pol); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	sawReady := false
+	for {
+		ready, mem := pl.Stats()
+		sawReady = sawReady || ready[pol.Hash()] > 0
+		if _, ok := ready[pol.Hash()]; !ok && mem == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the idle policy's sandboxes were not trimmed: %v, %d bytes", ready, mem)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("trimmed (a sandbox was ready before: %v)", sawReady)
+
+	m := &countMetrics{}
+	small := newTestPool(t, PoolOptions{Size: 1, MaxMemory: 1, Metrics: m})
+	if err := small.Fill(pol); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		m.mu.Lock()
+		n := m.refills
+		m.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no build finished")
+		}
+	}
+	if ready, mem := small.Stats(); ready[pol.Hash()] != 0 || mem != 0 {
+		t.Errorf("a pool bounded to 1 byte holds %v (%d bytes)", ready, mem)
+	}
+	res, err := small.Run(context.Background(), Job{Policy: pol, Source: []byte("pass\n")})
+	if err != nil || res.Status != StatusOK || res.Warm {
+		t.Errorf("the job of an empty pool: %v %s warm=%v", err, res.Status, res.Warm)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.misses != 1 || m.hits != 0 {
+		t.Errorf("metrics: %d hits, %d misses", m.hits, m.misses)
+	}
+}
