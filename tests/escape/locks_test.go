@@ -43,8 +43,8 @@ func TestReadOnlyLocks(t *testing.T) {
 				t.Parallel()
 				needMode(t, m)
 				d := newRunDir(t, m)
-				// Not under the host's /tmp, which the sandbox's own
-				// /tmp shadows.
+				// A folder of its own, outside the run dir the
+				// harness checks for leftovers.
 				base, err := os.MkdirTemp("/var/tmp", "cordon-locks-")
 				if err != nil {
 					t.Fatal(err)
