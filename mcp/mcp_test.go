@@ -70,6 +70,19 @@ func writePolicies(t *testing.T, dir string) {
 // service over the in-memory transport; it returns the audit dir too.
 func localSession(t *testing.T, opts Options) (*sdk.ClientSession, string) {
 	t.Helper()
+	s, auditDir := localServer(t, opts)
+	st, ct := sdk.NewInMemoryTransports()
+	ss, err := s.Connect(context.Background(), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ss.Close() })
+	return connect(t, ct), auditDir
+}
+
+// localServer is the MCP server of a NewLocal service, and its audit dir.
+func localServer(t *testing.T, opts Options) (*sdk.Server, string) {
+	t.Helper()
 	needPython(t)
 	dir := t.TempDir()
 	writePolicies(t, dir)
@@ -96,13 +109,7 @@ func localSession(t *testing.T, opts Options) (*sdk.ClientSession, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, ct := sdk.NewInMemoryTransports()
-	ss, err := s.Connect(context.Background(), st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ss.Close() })
-	return connect(t, ct), ceiling.Audit.Dir
+	return s, ceiling.Audit.Dir
 }
 
 func connect(t *testing.T, tr sdk.Transport) *sdk.ClientSession {
@@ -514,5 +521,61 @@ func TestNetworkDomains(t *testing.T) {
 		Policy: json.RawMessage(`{"network": {"domains": ["a.example", "evil.example"]}}`)}, "test")
 	if p, ok := server.AsProblem(err); !ok || !strings.HasSuffix(p.Type, "/policy-loosens") {
 		t.Errorf("service accepted a wider allow-list: run %v, err %v", run, err)
+	}
+}
+
+// TestProgress: a client that asks for progress gets the run's output as
+// it is written, before the call returns.
+func TestProgress(t *testing.T) {
+	s, _ := localServer(t, Options{})
+	st, ct := sdk.NewInMemoryTransports()
+	ss, err := s.Connect(context.Background(), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ss.Close()
+	type note struct {
+		msg string
+		at  time.Time
+	}
+	notes := make(chan note, 100)
+	c := sdk.NewClient(&sdk.Implementation{Name: "progress-test", Version: "1"}, &sdk.ClientOptions{
+		ProgressNotificationHandler: func(_ context.Context, r *sdk.ProgressNotificationClientRequest) {
+			notes <- note{r.Params.Message, time.Now()}
+		}})
+	cs, err := c.Connect(context.Background(), ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	p := &sdk.CallToolParams{Name: "run_python", Arguments: map[string]any{
+		"source": "import sys, time\nprint('tick', flush=True)\nprint('warn', file=sys.stderr, flush=True)\ntime.sleep(2)\nprint('tock')"}}
+	p.SetProgressToken("run-1")
+	res, err := cs.CallTool(context.Background(), p)
+	if err != nil || res.IsError {
+		t.Fatalf("call: %v %v", err, res)
+	}
+	returned := time.Now()
+	var msgs []string
+	var first time.Time
+	// Notifications are handled apart from the answer: take what came,
+	// and what comes within a moment.
+	for more := true; more; {
+		select {
+		case n := <-notes:
+			if first.IsZero() {
+				first = n.at
+			}
+			msgs = append(msgs, n.msg)
+		case <-time.After(500 * time.Millisecond):
+			more = false
+		}
+	}
+	all := strings.Join(msgs, "|")
+	if !strings.Contains(all, "stdout: tick") || !strings.Contains(all, "stderr: warn") || !strings.Contains(all, "stdout: tock") {
+		t.Errorf("progress messages %q", msgs)
+	}
+	if first.IsZero() || returned.Sub(first) < time.Second {
+		t.Errorf("the first output came %v before the result; want it while the script slept 2s", returned.Sub(first))
 	}
 }

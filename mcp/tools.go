@@ -270,7 +270,9 @@ func (tl *tools) run(ctx context.Context, req *sdk.CallToolRequest, in RunInput)
 	if err != nil {
 		return nil, RunOutput{}, problemError(err)
 	}
+	followed := tl.follow(ctx, req, run)
 	v := tl.srv.Wait(ctx, run)
+	<-followed
 	res := v.Result
 	if res == nil {
 		return nil, RunOutput{}, fmt.Errorf("run %s ended without a result", v.ID)
@@ -323,6 +325,39 @@ func (tl *tools) run(ctx context.Context, req *sdk.CallToolRequest, in RunInput)
 	}
 	content = append([]sdk.Content{&sdk.TextContent{Text: summary(&out)}}, content...)
 	return &sdk.CallToolResult{Content: content, IsError: v.Status == string(cordon.StatusInternalError)}, out, nil
+}
+
+// maxProgress bounds the output sent as progress notifications of one
+// call (the result carries it again, capped).
+const maxProgress = 256 << 10
+
+// follow sends the run's output as it comes as progress notifications,
+// when the client asked for progress (a progress token); the returned
+// channel closes once everything is sent (the run ended) or ctx is done.
+func (tl *tools) follow(ctx context.Context, req *sdk.CallToolRequest, run *server.Run) <-chan struct{} {
+	done := make(chan struct{})
+	var tok any
+	if req != nil && req.Params != nil {
+		tok = req.Params.GetProgressToken()
+	}
+	if tok == nil || req.Session == nil {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		names := [2]string{"stdout", "stderr"}
+		sent := 0
+		tl.srv.Follow(ctx, run, func(i int, b []byte) {
+			if sent >= maxProgress {
+				return
+			}
+			sent += len(b)
+			_ = req.Session.NotifyProgress(ctx, &sdk.ProgressNotificationParams{ProgressToken: tok,
+				Progress: float64(sent), Message: names[i] + ": " + string(b)})
+		})
+	}()
+	return done
 }
 
 // fileContent is how a returned file travels: text inline (in the

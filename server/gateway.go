@@ -84,6 +84,41 @@ func (s *Server) Wait(ctx context.Context, run *Run) RunView {
 	return run.view()
 }
 
+// Follow calls fn with each chunk of the run's stdout (stream 0) and
+// stderr (1) as it is written — the bytes the event stream carries, cut
+// on UTF-8 boundaries — until the run has ended and everything is passed
+// on, or ctx is done.
+func (s *Server) Follow(ctx context.Context, run *Run, fn func(stream int, chunk []byte)) {
+	var off [2]int
+	for {
+		progressed, ended := false, false
+		var wake <-chan struct{}
+		for i := range 2 {
+			chunk, _, e, wk := run.out.read(i, off[i], sseChunk)
+			ended, wake = e, wk
+			if !e {
+				chunk = trimPartialRune(chunk)
+			}
+			if len(chunk) > 0 {
+				off[i] += len(chunk)
+				fn(i, chunk)
+				progressed = true
+			}
+		}
+		if progressed {
+			continue
+		}
+		if ended {
+			return
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // Policy is the run's effective policy: the ceiling or the named
 // policy, with the request's tightening applied.
 func (r *Run) Policy() *policy.Policy { return r.job.Policy }
