@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/cordonsec/cordon/internal/testenv"
 	"github.com/cordonsec/cordon/sandbox"
 )
 
@@ -88,4 +89,64 @@ func raceBuild() bool {
 		}
 	}
 	return false
+}
+
+// A cordon-init beside the executable is used only when nobody but root,
+// the caller or the executable's owner could have put it there or changed
+// it: one planted by another user (in a sticky /tmp-like folder, or in a
+// folder others may write) would run as the caller and build its sandbox.
+func TestInitBinaryBesideTrust(t *testing.T) {
+	u := testenv.NeedUser(t, unprivUser)
+	fresh := func(t *testing.T, dirMode os.FileMode) (exe, init string) {
+		dir := t.TempDir()
+		if err := os.Chmod(dir, dirMode); err != nil {
+			t.Fatal(err)
+		}
+		exe, init = filepath.Join(dir, "cordon"), filepath.Join(dir, "cordon-init")
+		for _, p := range []string{exe, init} {
+			if err := os.WriteFile(p, []byte("#!/bin/false\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return exe, init
+	}
+	t.Run("own", func(t *testing.T) {
+		exe, init := fresh(t, 0o755)
+		if got := initBinaryBeside(exe); got != init {
+			t.Fatalf("initBinaryBeside = %q, want %q", got, init)
+		}
+	})
+	t.Run("planted by another user in a sticky folder", func(t *testing.T) {
+		exe, init := fresh(t, 0o1777)
+		if err := os.Chown(init, u.UID, u.GID); err != nil {
+			t.Fatal(err)
+		}
+		if got := initBinaryBeside(exe); got != "" {
+			t.Fatalf("initBinaryBeside = %q: another user's cordon-init would run as the caller", got)
+		}
+	})
+	t.Run("folder others may write", func(t *testing.T) {
+		exe, _ := fresh(t, 0o777)
+		if got := initBinaryBeside(exe); got != "" {
+			t.Fatalf("initBinaryBeside = %q: anyone could replace it", got)
+		}
+	})
+	t.Run("folder of another user", func(t *testing.T) {
+		exe, _ := fresh(t, 0o755)
+		if err := os.Chown(filepath.Dir(exe), u.UID, u.GID); err != nil {
+			t.Fatal(err)
+		}
+		if got := initBinaryBeside(exe); got != "" {
+			t.Fatalf("initBinaryBeside = %q: the folder's owner could replace it", got)
+		}
+	})
+	t.Run("writable by group", func(t *testing.T) {
+		exe, init := fresh(t, 0o755)
+		if err := os.Chmod(init, 0o775); err != nil {
+			t.Fatal(err)
+		}
+		if got := initBinaryBeside(exe); got != "" {
+			t.Fatalf("initBinaryBeside = %q", got)
+		}
+	})
 }
