@@ -195,6 +195,9 @@ func (pl *Pool) Run(ctx context.Context, job Job) (Result, error) {
 		return pl.e.Run(ctx, job)
 	}
 	pl.metric(func(m PoolMetrics) { m.Hit(pol.Hash()) })
+	// A job refused before hand-over (bad input) leaves the sandbox
+	// unused: it is torn down all the same (Close after a run is a no-op).
+	defer pb.p.Close()
 	return pb.p.Run(ctx, job)
 }
 

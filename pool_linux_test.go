@@ -5,6 +5,7 @@ package cordon
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -446,5 +447,30 @@ func TestPoolTrimAndMemoryBound(t *testing.T) {
 	defer m.mu.Unlock()
 	if m.misses != 1 || m.hits != 0 {
 		t.Errorf("metrics: %d hits, %d misses", m.hits, m.misses)
+	}
+}
+
+// A job refused before hand-over (bad input) does not leave the sandbox it
+// took behind.
+func TestPoolBadInputReleases(t *testing.T) {
+	pl := newTestPool(t, PoolOptions{Size: 1, Wait: time.Minute, NoCold: true, MaxBuilds: 1})
+	pol := testPolicy()
+	if err := pl.Fill(pol); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, pl, pol.Hash(), 1)
+	pl.mu.Lock()
+	pid := pl.policies[pol.Hash()].ready[0].p.sb.Pid()
+	pl.mu.Unlock()
+	_, err := pl.Run(context.Background(), Job{Policy: pol, Script: "/nonexistent/script.py"})
+	if !errors.Is(err, ErrBadInput) {
+		t.Fatalf("a missing script: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for unix.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox (init %d) of a job refused before hand-over is still there", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
