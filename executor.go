@@ -7,7 +7,8 @@
 //	fmt.Println(res.Status, res.Stdout)
 //
 // A sandbox can be built before its job is known ([Executor.Prepare]) and
-// handed the job later ([Prepared.Run]); a warm pool builds on that.
+// handed the job later ([Prepared.Run]); a [Pool] keeps such sandboxes
+// ready per policy with the interpreter already started.
 package cordon
 
 import (
