@@ -221,14 +221,28 @@ func (c *copier) file(srcDir int, name string, dst int, dstName, p string, st *u
 	if c.masked(p) {
 		return c.empty(dst, dstName, p)
 	}
-	var in int
-	var err error
-	if name == "" {
-		// An O_PATH fd of the file itself: reopened through /proc.
-		in, err = unix.Open("/proc/self/fd/"+strconv.Itoa(srcDir), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	} else {
-		in, err = unix.Openat(srcDir, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	pathFD := srcDir
+	if name != "" {
+		// The host's tree may change under the copy: what name is now
+		// is looked at before it is opened for reading — a file swapped
+		// for a fifo or a device since it was listed would hang the
+		// init in open or read, or open the device.
+		var err error
+		pathFD, err = unix.Openat(srcDir, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fail("rootfs: copy "+p, err)
+		}
+		defer unix.Close(pathFD)
+		var now unix.Stat_t
+		if err := unix.Fstat(pathFD, &now); err != nil {
+			return fail("rootfs: copy "+p, err)
+		}
+		if now.Mode&unix.S_IFMT != unix.S_IFREG {
+			return fail("rootfs: copy "+p, errors.New("no longer a regular file (the folder changed while it was copied)"))
+		}
 	}
+	// An O_PATH fd of the file itself: reopened through /proc.
+	in, err := unix.Open("/proc/self/fd/"+strconv.Itoa(pathFD), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if errors.Is(err, unix.EACCES) {
 		return c.empty(dst, dstName, p)
 	}
