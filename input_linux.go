@@ -135,6 +135,14 @@ func loadInput(ctx context.Context, job *Job, pol *policy.Policy) (_ *input, err
 			return nil, badInput("outputs: %v", err)
 		}
 	}
+	for i, a := range job.Args {
+		// An argument is a C string of the interpreter's argv (and a
+		// field of a warm interpreter's NUL-separated job, where a NUL
+		// would start the next field: the environment's).
+		if strings.IndexByte(a, 0) >= 0 {
+			return nil, badInput("argument %d holds a NUL byte", i+1)
+		}
+	}
 	in.env, err = buildEnv(job, pol)
 	if err != nil {
 		return nil, err

@@ -474,3 +474,25 @@ func TestPoolBadInputReleases(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A NUL byte in an argument is refused, cold or warm: in a warm
+// interpreter's NUL-separated job it started the next field, so the
+// rest of the argument became environment variables outside the
+// policy's environment.pass.
+func TestWarmArgNUL(t *testing.T) {
+	pl := newTestPool(t, PoolOptions{Size: 1, Wait: time.Minute, NoCold: true, MaxBuilds: 1})
+	pol := testPolicy()
+	if err := pl.Fill(pol); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, pl, pol.Hash(), 1)
+	job := Job{Policy: pol, Source: []byte("import os\nprint(os.environ.get('CORDON_SMUGGLED'))\n"),
+		Args: []string{"x\x000\x00CORDON_SMUGGLED=yes"}}
+	res, err := pl.Run(context.Background(), job)
+	if !errors.Is(err, ErrBadInput) {
+		t.Fatalf("an argument with a NUL byte, warm: %v (status %s, stdout %q)", err, res.Status, res.Stdout)
+	}
+	if _, err := pl.e.Run(context.Background(), job); !errors.Is(err, ErrBadInput) {
+		t.Fatalf("an argument with a NUL byte, cold: %v", err)
+	}
+}
