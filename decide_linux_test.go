@@ -32,7 +32,7 @@ func TestDecideInitDeath(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var res Result
-			decide(&res, pol, crash, tt.st, treeSeen{}, notKilled, 0)
+			decide(&res, pol, sandbox.Evidence{Exit: crash, Cgroup: tt.st}, 0)
 			if res.Status != tt.want {
 				t.Errorf("status %s, want %s", res.Status, tt.want)
 			}
@@ -70,7 +70,7 @@ func TestDecideSignals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := Result{Usage: Usage{CPUUserMS: tt.cpuMS}}
-			decide(&res, pol, sandbox.Exit{Reported: true, WaitStatus: tt.ws}, cgroup.Stats{}, treeSeen{}, notKilled, 0)
+			decide(&res, pol, sandbox.Evidence{Exit: sandbox.Exit{Reported: true, WaitStatus: tt.ws}}, 0)
 			if res.Status != tt.want {
 				t.Errorf("status %s, want %s", res.Status, tt.want)
 			}

@@ -29,7 +29,7 @@ const maxRefusedEvents = 256
 type egressRun struct {
 	proxy  *egress.Proxy
 	served sync.WaitGroup
-	s      *supervisor
+	log    *runLog
 
 	mu       sync.Mutex
 	refused  int
@@ -57,8 +57,13 @@ func withProxyEnv(env []string) []string {
 	return append(out, proxyEnv...)
 }
 
-// startEgress serves the sandbox's proxy socket with the policy's rules.
-func (p *Prepared) startEgress(s *supervisor) (*egressRun, error) {
+// startEgress serves the sandbox's proxy socket with the policy's rules,
+// before the script can connect; nil without network mode allowlist.
+// Every attempt becomes an event in log.
+func (p *Prepared) startEgress(log *runLog) (*egressRun, error) {
+	if p.pol.Network.Mode != policy.NetworkAllowlist {
+		return nil, nil
+	}
 	f := p.sb.ProxySocket()
 	if f == nil {
 		return nil, fmt.Errorf("the sandbox has no proxy socket")
@@ -68,7 +73,7 @@ func (p *Prepared) startEgress(s *supervisor) (*egressRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy socket: %w", err)
 	}
-	r := &egressRun{s: s, byReason: map[string]int{}}
+	r := &egressRun{log: log, byReason: map[string]int{}}
 	r.proxy, err = egress.New(egress.Config{
 		Network:  p.pol.Network,
 		Resolver: p.e.opts.Resolver,
@@ -95,7 +100,7 @@ func (r *egressRun) stop() {
 	if st.Allowed+st.Refused == 0 {
 		return
 	}
-	r.s.event(Event{
+	r.log.event(Event{
 		Type: EventNetworkSummary,
 		Message: fmt.Sprintf("network: %d connection(s) allowed, %d refused; %d bytes out, %d in",
 			st.Allowed, st.Refused, st.BytesOut, st.BytesIn),
@@ -139,7 +144,7 @@ func (r *egressRun) event(ev egress.Event) {
 	} else {
 		msg += fmt.Sprintf(" (%s; %d bytes out, %d in; %d ms)", ev.Address, ev.BytesOut, ev.BytesIn, ev.Duration.Milliseconds())
 	}
-	r.s.event(Event{Type: typ, Message: msg, Detail: d})
+	r.log.event(Event{Type: typ, Message: msg, Detail: d})
 }
 
 // networkActive says whether the network layer is in force: off only in

@@ -8,7 +8,6 @@ import (
 	"github.com/cordonsec/cordon/interp"
 	"github.com/cordonsec/cordon/policy"
 	"github.com/cordonsec/cordon/sandbox"
-	"github.com/cordonsec/cordon/sandbox/cgroup"
 )
 
 // spec is the sandbox's warm start for pol: the interpreter with the
@@ -53,40 +52,6 @@ func startupVars(env []string) string {
 	return b.String()
 }
 
-// cgroupBaseline reads the run's cgroup before a warm hand-over (zero
-// for a cold sandbox or without cgroups).
-func (p *Prepared) cgroupBaseline() cgroup.Stats {
-	if !p.sb.Warm() || p.group == nil {
-		return cgroup.Stats{}
-	}
-	st, _ := p.group.Stats()
-	return st
-}
-
-// subtractBaseline takes what a warm interpreter had used before its job
-// arrived out of the run's usage: the cgroup's CPU and memory at
-// hand-over, or without cgroups the interpreter's own (CPU in 10 ms clock
-// ticks, resident memory).
-func subtractBaseline(u *Usage, b sandbox.Baseline, cg cgroup.Stats, cgroupActive bool) {
-	sub := func(v *int64, by int64) { *v = max(*v-by, 0) }
-	if cgroupActive {
-		sub(&u.CPUUserMS, cg.CPUUser.Milliseconds())
-		sub(&u.CPUSysMS, cg.CPUSystem.Milliseconds())
-		sub(&u.PeakMemoryBytes, int64(cg.MemoryNow))
-		return
-	}
-	sub(&u.CPUUserMS, b.UserUS/1000)
-	sub(&u.CPUSysMS, b.SysUS/1000)
-	sub(&u.PeakMemoryBytes, b.RSSKB*1024)
-}
-
 // pooledMemory is what a ready warm sandbox holds: its cgroup's usage, or
 // without cgroups its interpreter's resident memory.
-func (p *Prepared) pooledMemory() int64 {
-	if p.group != nil {
-		if st, err := p.group.Stats(); err == nil && st.MemoryNow > 0 {
-			return int64(st.MemoryNow)
-		}
-	}
-	return p.sb.SampleTree().RSSBytes
-}
+func (p *Prepared) pooledMemory() int64 { return p.sb.Memory() }

@@ -352,10 +352,8 @@ func poolHelper() {
 	pl.mu.Lock()
 	for _, pb := range pl.policies[pol.Hash()].ready {
 		fmt.Println("pid", pb.p.sb.Pid())
-		if pb.p.group != nil {
-			for _, d := range pb.p.group.Paths() {
-				fmt.Println("group", d)
-			}
+		for _, d := range pb.p.sb.CgroupPaths() {
+			fmt.Println("group", d)
 		}
 	}
 	pl.mu.Unlock()

@@ -43,7 +43,6 @@ type Prepared struct {
 	id     string
 	rt     *interp.Runtime
 	sb     *sandbox.Sandbox
-	group  *cgroup.Group
 	layers map[policy.Layer]LayerState
 	events []Event
 	used   atomic.Bool
@@ -100,29 +99,102 @@ func layerFailure(id string, layers map[policy.Layer]LayerState, l policy.Layer,
 	return r
 }
 
-// prepare builds the sandbox for pol. On failure the Result says why
-// and the error is the cause (for SetupError.Unwrap).
+// prepare builds the sandbox for pol, one named step after another: the
+// runtime, the spec (binds, network, deny), the layers this host may lack
+// (Landlock, cgroup: fail closed unless the policy lets them degrade), the
+// start of the stage-2 init. On failure the Result says why and the error
+// is the cause (for SetupError.Unwrap).
 func (e *Executor) prepare(ctx context.Context, pol *policy.Policy, w *warmStart) (*Prepared, Result, error) {
 	prepNS := sandbox.Monotonic()
 	id := newID()
-	layers := offLayers()
-	fail := func(cause error) (*Prepared, Result, error) {
-		return nil, internalError(id, layers, "%v", cause), cause
+	fail := func(err error) (*Prepared, Result, error) {
+		if le := (*layerError)(nil); errors.As(err, &le) {
+			return nil, layerFailure(id, offLayers(), le.layer, le.unavailable, le.err), le.err
+		}
+		return nil, internalError(id, offLayers(), "%v", err), err
 	}
-	unavailable := func(l policy.Layer, cause error) (*Prepared, Result, error) {
-		return nil, layerFailure(id, layers, l, true, cause), cause
+	rt, tools, err := resolveRuntime(ctx, pol)
+	if err != nil {
+		return fail(err)
 	}
-	failed := func(l policy.Layer, cause error) (*Prepared, Result, error) {
-		return nil, layerFailure(id, layers, l, false, cause), cause
+	spec, copyBytes, err := e.specFor(pol, rt, tools)
+	if err != nil {
+		return fail(err)
 	}
+	var events []Event
+	spec.Landlock, events, err = landlockFor(pol, events)
+	if err != nil {
+		return fail(err)
+	}
+	var cgState LayerState
+	spec.Cgroup, cgState, events, err = e.cgroupFor(id, &spec, pol, copyBytes, events)
+	if err != nil {
+		return fail(err)
+	}
+	spec.Rlimits = rlimits(pol, cgState == LayerActive)
+	if spec.Cgroup != nil {
+		spec.Pids = int64(pol.Limits.Processes)
+	}
+	if w != nil {
+		if spec.Warm, err = w.spec(rt, pol); err != nil {
+			if spec.Cgroup != nil {
+				_ = spec.Cgroup.Destroy()
+			}
+			return fail(err)
+		}
+	}
+	// From here the sandbox owns the cgroup (Start destroys it on failure).
+	sb, err := sandbox.Start(ctx, spec)
+	if err != nil {
+		if se := (*sandbox.SetupError)(nil); errors.As(err, &se) && se.Layer != "" {
+			return fail(&layerError{layer: se.Layer, err: err})
+		}
+		return fail(fmt.Errorf("sandbox: %w", err))
+	}
+	if spec.HostNetwork {
+		events = append(events, Event{Type: EventLayerOff, Message: "network: mode host shares the host's network (network.unsafe_host)",
+			Detail: map[string]any{"layer": string(policy.LayerNetwork)}})
+	}
+	return &Prepared{e: e, pol: pol, id: id, rt: rt, sb: sb, layers: preparedLayers(spec, cgState), events: events, prepNS: prepNS}, Result{}, nil
+}
+
+// layerError is a layer a sandbox cannot have: unavailable on this host
+// or for this policy, or failed while it was set up.
+type layerError struct {
+	layer       policy.Layer
+	unavailable bool
+	err         error
+}
+
+func (e *layerError) Error() string {
+	how := "failed"
+	if e.unavailable {
+		how = "unavailable"
+	}
+	return fmt.Sprintf("layer %s %s: %v", e.layer, how, e.err)
+}
+
+func (e *layerError) Unwrap() error { return e.err }
+
+// resolveRuntime finds the interpreter and the runtime.tools programs
+// (the rootfs layer: without them nothing can run).
+func resolveRuntime(ctx context.Context, pol *policy.Policy) (*interp.Runtime, *interp.Tools, error) {
 	rt, err := interp.ResolveContext(ctx, pol.Runtime.Program())
 	if err != nil {
-		return unavailable(policy.LayerRootfs, fmt.Errorf("interpreter: %w", err))
+		return nil, nil, &layerError{layer: policy.LayerRootfs, unavailable: true, err: fmt.Errorf("interpreter: %w", err)}
 	}
 	tools, err := interp.ResolveTools(pol.Runtime.Tools)
 	if err != nil {
-		return unavailable(policy.LayerRootfs, fmt.Errorf("runtime.tools: %w", err))
+		return nil, nil, &layerError{layer: policy.LayerRootfs, unavailable: true, err: fmt.Errorf("runtime.tools: %w", err)}
 	}
+	return rt, tools, nil
+}
+
+// specFor is the sandbox's spec for pol: the binds (the runtime's, the
+// tools', the policy's, with filesystem.deny applied), the read_only
+// copies (copyBytes: what they take), the sizes, the syscall filter, the
+// network mode and the host ids.
+func (e *Executor) specFor(pol *policy.Policy, rt *interp.Runtime, tools *interp.Tools) (_ sandbox.Spec, copyBytes int64, _ error) {
 	var toolPaths []string
 	for _, p := range tools.Paths {
 		if !slices.Contains(rt.ReadOnlyPaths, p) {
@@ -139,23 +211,26 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy, w *warmStart
 		HostUID:   -1, HostGID: -1,
 		Init: e.opts.InitBinary,
 	}
+	unavailable := func(err error) (sandbox.Spec, int64, error) {
+		return sandbox.Spec{}, 0, &layerError{layer: policy.LayerNetwork, unavailable: true, err: err}
+	}
 	switch pol.Network.Mode {
 	case policy.NetworkNone:
 	case policy.NetworkAllowlist:
 		// The rules are checked now: a bad list fails before anything
 		// is spawned.
 		if _, err := egress.NewRules(pol.Network); err != nil {
-			return unavailable(policy.LayerNetwork, err)
+			return unavailable(err)
 		}
 		spec.ProxyPort = egress.Port
 	case policy.NetworkHost:
 		if !pol.Network.UnsafeHost {
-			return unavailable(policy.LayerNetwork, errors.New("network mode host needs network.unsafe_host: true"))
+			return unavailable(errors.New("network mode host needs network.unsafe_host: true"))
 		}
 		spec.HostNetwork = true
 		spec.BindTCP = pol.Network.AllowBind
 	default:
-		return unavailable(policy.LayerNetwork, fmt.Errorf("unknown network mode %q", pol.Network.Mode))
+		return unavailable(fmt.Errorf("unknown network mode %q", pol.Network.Mode))
 	}
 	if e.opts.HostUID != 0 || e.opts.HostGID != 0 {
 		spec.HostUID, spec.HostGID = e.opts.HostUID, e.opts.HostGID
@@ -164,32 +239,43 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy, w *warmStart
 		spec.Symlinks = append(spec.Symlinks, sandbox.Symlink{Path: l.Path, Target: l.Target})
 	}
 	if err := checkDeny(pol, spec.ReadOnly[len(rt.ReadOnlyPaths):], spec.ReadWrite); err != nil {
-		return fail(err)
+		return sandbox.Spec{}, 0, err
 	}
 	spec.ReadOnly, spec.Masks = denyView(pol.Filesystem.Deny, spec.ReadOnly, spec.ReadWrite)
 	copyBytes, err := planCopies(&spec, pol)
 	if err != nil {
-		return unavailable(policy.LayerRootfs, err)
+		return sandbox.Spec{}, 0, &layerError{layer: policy.LayerRootfs, unavailable: true, err: err}
 	}
 	if slices.Contains(pol.Isolation.AllowSyscalls, "sysvshm") {
 		spec.SysVShm = &sandbox.SysVShm{Bytes: int64(pol.Limits.Tmp), Segments: sysvSegments}
 	}
-	var events []Event
-	degrade := func(l policy.Layer, why string) {
-		events = append(events, Event{Type: EventLayerDegraded, Message: fmt.Sprintf("%s: %s", l, why),
-			Detail: map[string]any{"layer": string(l)}})
-	}
-	if sandbox.LandlockABI() > 0 {
-		spec.Landlock = true
-	} else if pol.Isolation.MayDegrade(policy.LayerLandlock) {
-		degrade(policy.LayerLandlock, "the kernel has no Landlock; off (isolation.allow_degraded)")
-	} else {
-		return unavailable(policy.LayerLandlock, errors.New("the kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock)"))
-	}
+	return spec, copyBytes, nil
+}
 
-	// cgroup: memory and pids are required unless the policy lets the
-	// layer degrade to rlimits.
-	cgState := LayerActive
+// degraded is the event of a layer that runs weaker than asked.
+func degraded(l policy.Layer, why string) Event {
+	return Event{Type: EventLayerDegraded, Message: fmt.Sprintf("%s: %s", l, why),
+		Detail: map[string]any{"layer": string(l)}}
+}
+
+// landlockFor says whether the sandbox gets a Landlock ruleset: without
+// Landlock in the kernel the layer is off if the policy allows it,
+// unavailable otherwise.
+func landlockFor(pol *policy.Policy, events []Event) (bool, []Event, error) {
+	if sandbox.LandlockABI() > 0 {
+		return true, events, nil
+	}
+	if pol.Isolation.MayDegrade(policy.LayerLandlock) {
+		return false, append(events, degraded(policy.LayerLandlock, "the kernel has no Landlock; off (isolation.allow_degraded)")), nil
+	}
+	return false, events, &layerError{layer: policy.LayerLandlock, unavailable: true,
+		err: errors.New("the kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock)")}
+}
+
+// cgroupFor creates the run's cgroup: memory and pids are required unless
+// the policy lets the layer degrade to rlimits (then group is nil, the
+// state degraded, and the sandbox's tmpfs is cut to fit limits.memory).
+func (e *Executor) cgroupFor(id string, spec *sandbox.Spec, pol *policy.Policy, copyBytes int64, events []Event) (*cgroup.Group, LayerState, []Event, error) {
 	var group *cgroup.Group
 	m, err := e.cgroups()
 	if err == nil {
@@ -208,77 +294,36 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy, w *warmStart
 	}
 	if err != nil {
 		if !pol.Isolation.MayDegrade(policy.LayerCgroup) {
-			return unavailable(policy.LayerCgroup, err)
+			return nil, "", events, &layerError{layer: policy.LayerCgroup, unavailable: true, err: err}
 		}
-		cgState = LayerDegraded
-		degrade(policy.LayerCgroup, fmt.Sprintf("%v; rlimits stand in (isolation.allow_degraded)", err))
-		ev, err := scratchWithinMemory(&spec, pol, copyBytes)
+		events = append(events, degraded(policy.LayerCgroup, fmt.Sprintf("%v; rlimits stand in (isolation.allow_degraded)", err)))
+		ev, err := scratchWithinMemory(spec, pol, copyBytes)
 		if err != nil {
-			return unavailable(policy.LayerCgroup, err)
+			return nil, "", events, &layerError{layer: policy.LayerCgroup, unavailable: true, err: err}
 		}
-		events = append(events, ev)
+		return nil, LayerDegraded, append(events, ev), nil
 	}
-	if group != nil && !group.SwapBounded() {
+	if !group.SwapBounded() {
 		events = append(events, Event{Type: EventSwapUnbounded,
 			Message: "the host swaps without swap accounting: the memory limit cannot include swap (swappiness 0 set)"})
 	}
-	spec.Rlimits = rlimits(pol, cgState == LayerActive)
-	if group != nil {
-		if group.NeedsPlace() {
-			// cgroup v1 (this kind of host): moved while the init builds
-			// its root.
-			spec.Place = group.Place
-		} else if fd, err := group.FD(); err == nil {
-			// Pure v2: born in the group when the supervisor itself
-			// creates the user namespace; placed otherwise (root's
-			// sandboxes are created by a leased uid, which may not).
-			spec.IntoCgroup, spec.CgroupFD = true, fd
-			spec.Place = group.Place
-			defer unix.Close(fd)
-		} else {
-			spec.Place = group.Place
-		}
-	}
-	if w != nil {
-		if spec.Warm, err = w.spec(rt, pol); err != nil {
-			if group != nil {
-				_ = group.Destroy()
-			}
-			return fail(err)
-		}
-	}
-	sb, err := sandbox.Start(ctx, spec)
-	if err != nil {
-		if group != nil {
-			_ = group.Destroy()
-		}
-		var se *sandbox.SetupError
-		if errors.As(err, &se) && se.Layer != "" {
-			return failed(se.Layer, err)
-		}
-		return fail(fmt.Errorf("sandbox: %w", err))
-	}
-	if group != nil {
-		if err := group.SetPids(int64(pol.Limits.Processes) + int64(sb.InitThreads())); err != nil {
-			sb.Close()
-			_ = group.Destroy()
-			return failed(policy.LayerCgroup, err)
-		}
-	}
+	return group, LayerActive, events, nil
+}
+
+// preparedLayers are the layers of a started sandbox: its namespaces and
+// root, and the cgroup's state; the rest are set as a run gets to them
+// (Prepared.layersAt).
+func preparedLayers(spec sandbox.Spec, cgState LayerState) map[policy.Layer]LayerState {
+	layers := offLayers()
 	for _, l := range []policy.Layer{policy.LayerUserNS, policy.LayerPIDNS, policy.LayerMountNS,
 		policy.LayerNetNS, policy.LayerIPCNS, policy.LayerUTSNS, policy.LayerRootfs} {
 		layers[l] = LayerActive
 	}
 	if spec.HostNetwork {
 		layers[policy.LayerNetNS] = LayerOff
-		events = append(events, Event{Type: EventLayerOff, Message: "network: mode host shares the host's network (network.unsafe_host)",
-			Detail: map[string]any{"layer": string(policy.LayerNetwork)}})
 	}
 	layers[policy.LayerCgroup] = cgState
-	if cgState == LayerDegraded {
-		layers[policy.LayerCgroup] = LayerDegraded
-	}
-	return &Prepared{e: e, pol: pol, id: id, rt: rt, sb: sb, group: group, layers: layers, events: events, prepNS: prepNS}, Result{}, nil
+	return layers
 }
 
 // checkDeny refuses policy paths inside a denied path (deny wins).
@@ -448,10 +493,5 @@ func (p *Prepared) Close() error {
 }
 
 func (p *Prepared) release() {
-	p.closed.Do(func() {
-		p.sb.Close()
-		if p.group != nil {
-			_ = p.group.Destroy()
-		}
-	})
+	p.closed.Do(p.sb.Close)
 }

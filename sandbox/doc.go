@@ -6,25 +6,34 @@
 // the sandbox over when a task arrives, forks the interpreter with every
 // per-process restriction applied right before execve, reaps and reports.
 //
-// Start with [Start], which returns a [Sandbox] fully set up and waiting
-// for its task, then [Sandbox.Run] and [Sandbox.Wait]:
+// Start with [Start], which returns a [Sandbox] fully set up, in its
+// cgroup, and waiting for its task, then [Sandbox.Supervise], which hands
+// the task over, enforces the [Bounds] the supervisor keeps from outside
+// and returns the [Evidence] of how the run ended:
 //
 //	sb, err := sandbox.Start(ctx, spec)   // namespaces, root, cgroup placed
-//	defer sb.Close()
-//	err = sb.Run(task, files)             // hand the job over
-//	ex := sb.Wait()                       // wait status, rusage, how the init ended
+//	defer sb.Close()                      // every process and the cgroup gone
+//	ev, err := sb.Supervise(ctx, task, files, bounds, streams, observer)
+//	// ev.Exit (wait status, rusage), ev.Killed (wall, output, CPU,
+//	// canceled, a refusal the Observer ended the run for), ev.Cgroup
+//	// (OOM kills, pids.max hits), ev.Tree, ev.Usage, ev.Stdout, ev.Stderr
 //
-// While it runs, [Sandbox.Stdout] and [Sandbox.Stderr] carry the output,
-// [Sandbox.Listener] delivers the seccomp listener whose refusals
-// seccomp.Serve answers, and [Sandbox.Kill] ends the whole tree.
+// What the evidence means — a status — is the caller's to decide (the
+// root package's decide). [Sandbox.Run] and [Sandbox.Wait] are the steps
+// Supervise is made of, for tests that drive the streams themselves:
+// [Sandbox.Stdout] and [Sandbox.Stderr] carry the output, [Sandbox.Listener]
+// delivers the seccomp listener whose refusals seccomp.Serve answers, and
+// [Sandbox.Kill] ends the whole tree.
 //
 // # Layers and where they are applied
 //
 //   - supervisor: user, pid, mount, net, ipc and uts namespaces (clone
 //     flags of the re-exec), uid/gid mapping (a non-root uid inside mapped
 //     to an unprivileged host uid, never host root), placement in the
-//     run's cgroup (Spec.Place, or born in it with Spec.IntoCgroup), the
-//     tree's kill.
+//     run's cgroup and its pids share (spawn_linux.go); wall clock, output
+//     caps, CPU time of the tree (cgroup counters, or /proc samples without
+//     a cgroup: tree_linux.go), seccomp refusals, tree kill, evidence
+//     (supervise_linux.go, capture.go).
 //   - stage-2 init (pid 1, Go): tmpfs root, read-only binds of exactly the
 //     interpreter's paths (as root, open_tree clones the supervisor makes
 //     and the init attaches, so the sandbox's host uid never traverses a

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/cordonsec/cordon/layers"
+	"github.com/cordonsec/cordon/sandbox/cgroup"
 )
 
 // Sandbox is one stage-2 init, from Start to Wait.
@@ -39,7 +40,8 @@ type Sandbox struct {
 	msgs     chan message
 	listener chan int
 
-	idLease *os.File // the leased host uid (root), held while the init lives
+	idLease *os.File      // the leased host uid (root), held while the init lives
+	group   *cgroup.Group // the run's cgroup (nil: none), owned from Start on
 
 	sysvBounded bool // spec.SysVShm was applied
 
@@ -94,124 +96,203 @@ func (e *SetupError) Error() string {
 
 func (e *SetupError) Unwrap() error { return ErrSetup }
 
-// Start spawns the stage-2 init and returns when the sandbox is built and
-// waits for its task, or with an error (every process it started is gone).
+// Start spawns the stage-2 init and returns when the sandbox is built,
+// in its cgroup, and waits for its task, or with an error (every process
+// it started is gone, and Spec.Cgroup with them). The steps, in order:
+// the bind sources, the control socket and pipes, the host ids, the spawn
+// in new namespaces, the spec over the control socket, the cgroup
+// placement (overlapping the init's own setup), the init's ready report.
 func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 	startNS := Monotonic()
-	var closers []io.Closer
-	defer func() {
-		for _, c := range closers {
-			c.Close()
-		}
-	}()
-	// With CAP_SYS_ADMIN (root), the supervisor clones each bind source
-	// as a detached mount (open_tree) the init attaches with move_mount:
-	// the sandbox's host uid never has to traverse host folders such as a
-	// 0700 /root. Without it, the init opens the paths itself (they are
-	// the caller's own).
-	var binds []*os.File
-	spec.Detached = hasSysAdmin()
-	if spec.Detached {
-		for _, group := range [][]string{spec.ReadOnly, spec.ReadWrite} {
-			for _, p := range group {
-				fd, err := unix.OpenTree(unix.AT_FDCWD, p, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
-				if err != nil {
-					return nil, &SetupError{Step: "rootfs: open_tree " + p, Layer: layers.Rootfs, Err: err.Error()}
-				}
-				f := os.NewFile(uintptr(fd), p)
-				closers = append(closers, f)
-				binds = append(binds, f)
-			}
+	b := &starting{spec: spec, s: &Sandbox{ctl: -1, group: spec.Cgroup, placed: make(chan error, 1),
+		msgs: make(chan message, 8), listener: make(chan int, 1), procDone: make(chan struct{}),
+		times: Times{Start: startNS}}}
+	defer func() { b.finish(err) }()
+	if err := b.openBinds(); err != nil {
+		return nil, err
+	}
+	if err := b.openChannels(); err != nil {
+		return nil, err
+	}
+	if err := b.hostIDs(); err != nil {
+		return nil, err
+	}
+	if err := b.spawn(); err != nil {
+		return nil, err
+	}
+	if err := b.boundSysV(); err != nil {
+		return nil, err
+	}
+	// Copies are charged to the cgroup of whoever makes them: with copies
+	// to make, the init is placed before it gets its spec (it waits for
+	// it), so the copies count in the sandbox's memory limit.
+	if err := b.placeFirst(); err != nil {
+		return nil, err
+	}
+	// The spec goes over the control socket, never in argv or the
+	// environment, which the script could read in /proc/1.
+	if err := b.sendSpec(); err != nil {
+		return nil, err
+	}
+	go b.s.readLoop()
+	b.place()
+	if err := b.awaitReady(ctx); err != nil {
+		return nil, err
+	}
+	return b.s, nil
+}
+
+// starting is a sandbox being started: what Start made so far, undone by
+// finish when a step fails.
+type starting struct {
+	spec    Spec
+	s       *Sandbox
+	binds   []*os.File  // detached bind sources, in spec order
+	closers []io.Closer // the init's ends and the binds: closed either way
+	// The init's ends of the control socket and of the pipes.
+	ctlChild, stdinR, stdoutW, stderrW, logW *os.File
+	uid, gid                                 int  // the host ids the sandbox uid maps to
+	leased                                   bool // root: the namespace is created by the leased uid
+	bornIn                                   bool // spawned straight into the cgroup
+	placed                                   bool // placed before the spec was sent (placeFirst)
+	spawned                                  bool
+}
+
+// finish closes what only the child needed and, when Start failed, ends
+// the init and releases everything the sandbox held.
+func (b *starting) finish(err error) {
+	for _, c := range b.closers {
+		c.Close()
+	}
+	if err == nil {
+		return
+	}
+	s := b.s
+	if b.spawned {
+		s.Kill()
+		<-s.procDone
+	}
+	if s.ctl >= 0 {
+		s.closeCtl()
+	}
+	for _, f := range []*os.File{s.stdinW, s.stdoutR, s.stderrR, s.proxy} {
+		if f != nil {
+			f.Close()
 		}
 	}
+	s.releaseHostUID()
+	if s.group != nil {
+		_ = s.group.Destroy()
+	}
+}
+
+// openBinds: with CAP_SYS_ADMIN (root), the supervisor clones each bind
+// source as a detached mount (open_tree) the init attaches with
+// move_mount: the sandbox's host uid never has to traverse host folders
+// such as a 0700 /root. Without it, the init opens the paths itself (they
+// are the caller's own).
+func (b *starting) openBinds() error {
+	b.spec.Detached = hasSysAdmin()
+	if !b.spec.Detached {
+		return nil
+	}
+	for _, group := range [][]string{b.spec.ReadOnly, b.spec.ReadWrite} {
+		for _, p := range group {
+			fd, err := unix.OpenTree(unix.AT_FDCWD, p, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+			if err != nil {
+				return &SetupError{Step: "rootfs: open_tree " + p, Layer: layers.Rootfs, Err: err.Error()}
+			}
+			f := os.NewFile(uintptr(fd), p)
+			b.closers = append(b.closers, f)
+			b.binds = append(b.binds, f)
+		}
+	}
+	return nil
+}
+
+// openChannels makes the control socket and the pipes of the standard
+// streams and of the init's own log. The supervisor's ends go to the
+// Sandbox, the init's to closers (closed once it has them).
+func (b *starting) openChannels() error {
+	s := b.s
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("control socket: %w", err)
+		return fmt.Errorf("control socket: %w", err)
 	}
-	ctlChild := os.NewFile(uintptr(pair[1]), "ctl")
-	closers = append(closers, ctlChild)
-	s := &Sandbox{ctl: pair[0], placed: make(chan error, 1), msgs: make(chan message, 8),
-		listener: make(chan int, 1), procDone: make(chan struct{}), times: Times{Start: startNS}}
-	defer func() {
+	s.ctl = pair[0]
+	b.ctlChild = os.NewFile(uintptr(pair[1]), "ctl")
+	b.closers = append(b.closers, b.ctlChild)
+	pipe := func(child, mine **os.File, childReads bool) error {
+		r, w, err := os.Pipe()
 		if err != nil {
-			s.closeCtl()
+			return err
 		}
-	}()
-	stdinR, stdinW, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	stdoutR, stdoutW, err := os.Pipe()
-	if err != nil {
-		stdinR.Close()
-		stdinW.Close()
-		return nil, err
-	}
-	stderrR, stderrW, err := os.Pipe()
-	if err != nil {
-		for _, f := range []*os.File{stdinR, stdinW, stdoutR, stdoutW} {
-			f.Close()
+		if childReads {
+			*child, *mine = r, w
+		} else {
+			*child, *mine = w, r
 		}
-		return nil, err
+		b.closers = append(b.closers, *child)
+		return nil
 	}
-	logR, logW, err := os.Pipe()
-	if err != nil {
-		for _, f := range []*os.File{stdinR, stdinW, stdoutR, stdoutW, stderrR, stderrW} {
-			f.Close()
-		}
-		return nil, err
+	var logR *os.File
+	if err := pipe(&b.stdinR, &s.stdinW, true); err != nil {
+		return err
 	}
-	closers = append(closers, stdinR, stdoutW, stderrW, logW)
+	if err := pipe(&b.stdoutW, &s.stdoutR, false); err != nil {
+		return err
+	}
+	if err := pipe(&b.stderrW, &s.stderrR, false); err != nil {
+		return err
+	}
+	if err := pipe(&b.logW, &logR, false); err != nil {
+		return err
+	}
 	s.initLog = newInitLog(logR)
-	s.stdinW, s.stdoutR, s.stderrR = stdinW, stdoutR, stderrR
-	defer func() {
-		if err != nil {
-			stdinW.Close()
-			stdoutR.Close()
-			stderrR.Close()
-		}
-	}()
+	return nil
+}
 
-	uid, gid := spec.HostUID, spec.HostGID
-	// Root never creates the namespace itself (see hostid_linux.go): the
-	// uid it maps to does.
-	leased := os.Getuid() == 0
-	if uid < 0 || gid < 0 {
-		uid, gid = os.Getuid(), os.Getgid()
-		if uid == 0 {
-			id, lease, lerr := leaseHostUID()
-			if lerr != nil {
-				return nil, &SetupError{Step: "userns: host uid", Layer: layers.UserNS, Err: lerr.Error()}
+// hostIDs picks the host ids the sandbox uid and gid map to: the spec's,
+// the caller's own, or for root a uid leased for the run. Root never
+// creates the namespace itself (see hostid_linux.go): the uid it maps to
+// does.
+func (b *starting) hostIDs() error {
+	b.uid, b.gid = b.spec.HostUID, b.spec.HostGID
+	b.leased = os.Getuid() == 0
+	if b.uid < 0 || b.gid < 0 {
+		b.uid, b.gid = os.Getuid(), os.Getgid()
+		if b.uid == 0 {
+			id, lease, err := leaseHostUID()
+			if err != nil {
+				return &SetupError{Step: "userns: host uid", Layer: layers.UserNS, Err: err.Error()}
 			}
-			s.idLease = lease
-			defer func() {
-				if err != nil {
-					s.releaseHostUID()
-				}
-			}()
-			uid, gid = id, DefaultHostID
+			b.s.idLease = lease
+			b.uid, b.gid = id, DefaultHostID
 		}
 	}
-	if uid == 0 || gid == 0 {
-		return nil, &SetupError{Step: "userns: id mapping", Layer: layers.UserNS, Err: "refusing to map the sandbox to host root"}
+	if b.uid == 0 || b.gid == 0 {
+		return &SetupError{Step: "userns: id mapping", Layer: layers.UserNS, Err: "refusing to map the sandbox to host root"}
 	}
-	specJSON, err := json.Marshal(&spec)
-	if err != nil {
-		return nil, err
-	}
+	return nil
+}
+
+// spawn re-executes this binary as the stage-2 init in new user, pid,
+// mount, net (unless HostNetwork), ipc and uts namespaces.
+func (b *starting) spawn() error {
+	s := b.s
 	s.cmd = &exec.Cmd{
-		Path:       initPath(spec.Init),
+		Path:       initPath(b.spec.Init),
 		Args:       []string{stage2Arg0},
 		Env:        []string{},
-		Stdin:      stdinR,
-		Stdout:     stdoutW,
-		Stderr:     logW,
-		ExtraFiles: append([]*os.File{ctlChild, stderrW}, binds...),
+		Stdin:      b.stdinR,
+		Stdout:     b.stdoutW,
+		Stderr:     b.logW,
+		ExtraFiles: append([]*os.File{b.ctlChild, b.stderrW}, b.binds...),
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: unix.CLONE_NEWUSER | unix.CLONE_NEWPID | unix.CLONE_NEWNS |
 				unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS,
-			UidMappings:                []syscall.SysProcIDMap{{ContainerID: UID, HostID: uid, Size: 1}},
-			GidMappings:                []syscall.SysProcIDMap{{ContainerID: GID, HostID: gid, Size: 1}},
+			UidMappings:                []syscall.SysProcIDMap{{ContainerID: UID, HostID: b.uid, Size: 1}},
+			GidMappings:                []syscall.SysProcIDMap{{ContainerID: GID, HostID: b.gid, Size: 1}},
 			GidMappingsEnableSetgroups: false,
 			// The init runs as the non-root uid too; the capabilities it
 			// needs to build the root survive its execve as ambient
@@ -222,7 +303,7 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 			Setsid:      true,
 		},
 	}
-	if spec.HostNetwork {
+	if b.spec.HostNetwork {
 		s.cmd.SysProcAttr.Cloneflags &^= unix.CLONE_NEWNET
 	}
 	if raceEnabled {
@@ -230,109 +311,143 @@ func Start(ctx context.Context, spec Spec) (_ *Sandbox, err error) {
 		// is the task's own).
 		s.cmd.Env = []string{"GORACE=atexit_sleep_ms=0"}
 	}
-	// Born in the cgroup only when the supervisor creates the namespace
-	// itself: the uid root creates it as may not write the cgroups' procs
-	// files, so the init is placed (spec.Place) after it started.
-	bornIn := spec.IntoCgroup && !leased
-	if bornIn {
-		s.cmd.SysProcAttr.UseCgroupFD = true
-		s.cmd.SysProcAttr.CgroupFD = spec.CgroupFD
-	}
+	b.bornInCgroup()
 	start := s.cmd.Start
-	if leased {
-		start = func() error { return startAs(s.cmd, uid, gid, s.procDone) }
+	if b.leased {
+		start = func() error { return startAs(s.cmd, b.uid, b.gid, s.procDone) }
 	}
 	if err := start(); err != nil {
-		return nil, &SetupError{Step: "namespaces: spawn stage-2 init", Layer: layers.UserNS, Err: err.Error()}
+		return &SetupError{Step: "namespaces: spawn stage-2 init", Layer: layers.UserNS, Err: err.Error()}
 	}
+	b.spawned = true
 	go func() {
 		s.waitErr = s.cmd.Wait()
 		close(s.procDone)
 	}()
-	if spec.SysVShm != nil && os.Geteuid() == 0 && hasSysAdmin() {
-		if err := boundSysV(s.cmd.Process.Pid, *spec.SysVShm); err != nil {
-			s.Kill()
-			<-s.procDone
-			return nil, &SetupError{Step: "ipc: SysV shared memory limits", Layer: "ipcns", Err: err.Error()}
-		}
-		s.sysvBounded = true
+	return nil
+}
+
+// bornInCgroup spawns the init straight into its cgroup (clone3
+// CLONE_INTO_CGROUP: no move, no 6-14 ms wait) when the group is pure v2
+// and the supervisor itself creates the namespace: the uid root creates it
+// as may not write the cgroups' procs files, so that init is placed after
+// it started.
+func (b *starting) bornInCgroup() {
+	g := b.spec.Cgroup
+	if g == nil || g.NeedsPlace() || b.leased {
+		return
 	}
-	// Copies are charged to the cgroup of whoever makes them: with copies
-	// to make, the init is placed before it gets its spec (it waits for
-	// it), so the copies count in the sandbox's memory limit.
-	placeFirst := len(spec.Copies) > 0 && spec.Place != nil && !bornIn
-	if placeFirst {
-		if err := spec.Place(s.cmd.Process.Pid); err != nil {
-			s.Kill()
-			<-s.procDone
-			return nil, &SetupError{Step: "cgroup: place the init", Layer: "cgroup", Err: err.Error()}
-		}
+	fd, err := g.FD()
+	if err != nil {
+		return
 	}
-	// The spec goes over the control socket, never in argv or the
-	// environment, which the script could read in /proc/1.
-	if err := unix.Sendmsg(s.ctl, append([]byte{msgSpec}, specJSON...), nil, nil, 0); err != nil {
-		s.Kill()
-		<-s.procDone
-		return nil, &SetupError{Step: "control: send the spec", Err: err.Error()}
+	b.closers = append(b.closers, os.NewFile(uintptr(fd), "cgroup"))
+	b.s.cmd.SysProcAttr.UseCgroupFD = true
+	b.s.cmd.SysProcAttr.CgroupFD = fd
+	b.bornIn = true
+}
+
+// boundSysV sets the SysV shared memory limits of the sandbox's IPC
+// namespace (spec.SysVShm; only root can).
+func (b *starting) boundSysV() error {
+	if b.spec.SysVShm == nil || os.Geteuid() != 0 || !hasSysAdmin() {
+		return nil
 	}
-	go s.readLoop()
-	if spec.Place != nil && !bornIn && !placeFirst {
-		go func() { s.placed <- spec.Place(s.cmd.Process.Pid) }()
-	} else {
+	if err := boundSysV(b.s.cmd.Process.Pid, *b.spec.SysVShm); err != nil {
+		return &SetupError{Step: "ipc: SysV shared memory limits", Layer: layers.IPCNS, Err: err.Error()}
+	}
+	b.s.sysvBounded = true
+	return nil
+}
+
+// placeFirst places the init in its cgroup before it gets its spec when
+// it has copies to make (they are charged to the cgroup of whoever makes
+// them, and must count in the sandbox's memory limit).
+func (b *starting) placeFirst() error {
+	g := b.spec.Cgroup
+	if len(b.spec.Copies) == 0 || g == nil || b.bornIn {
+		return nil
+	}
+	if err := g.Place(b.s.cmd.Process.Pid); err != nil {
+		return &SetupError{Step: "cgroup: place the init", Layer: layers.Cgroup, Err: err.Error()}
+	}
+	b.placed = true
+	return nil
+}
+
+func (b *starting) sendSpec() error {
+	specJSON, err := json.Marshal(&b.spec)
+	if err != nil {
+		return err
+	}
+	if err := unix.Sendmsg(b.s.ctl, append([]byte{msgSpec}, specJSON...), nil, nil, 0); err != nil {
+		return &SetupError{Step: "control: send the spec", Err: err.Error()}
+	}
+	return nil
+}
+
+// place moves the init into its cgroup while it builds its root (cgroup
+// v1 on this kind of host, or an init not born in it).
+func (b *starting) place() {
+	g, s := b.spec.Cgroup, b.s
+	if g == nil || b.bornIn || b.placed {
 		s.placed <- nil
+		return
 	}
-	defer func() {
-		if err != nil {
-			s.Kill()
-			<-s.procDone
-		}
-	}()
+	go func() { s.placed <- g.Place(s.cmd.Process.Pid) }()
+}
+
+// awaitReady waits for the init's ready report and the placement: a
+// sandbox is ready once it is in its cgroup too (the placement, 6-14 ms
+// on v1, overlapped the init's setup, and a prepared sandbox must not pay
+// for it at hand-over). Then the group's pids limit becomes the script's
+// share plus the init's threads.
+func (b *starting) awaitReady(ctx context.Context) error {
+	s := b.s
+	var m message
 	select {
-	case m := <-s.msgs:
-		switch {
-		case m.err != nil:
-			return nil, &SetupError{Step: "stage-2 init", Err: "ended before it was ready: " + m.err.Error()}
-		case m.kind == msgReady:
-			if m.fd >= 0 {
-				s.proxy = os.NewFile(uintptr(m.fd), "egress-proxy")
-				closers = append(closers, s.proxy)
-			}
-			if err := json.Unmarshal(m.body, &s.ready); err != nil {
-				return nil, err
-			}
-			if spec.Init != "" && s.ready.Build != BuildID() {
-				return nil, &SetupError{Step: "namespaces: init binary " + spec.Init, Layer: "userns",
-					Err: "it is from another build than this supervisor (rebuild it with cordon, or remove it)"}
-			}
-			if spec.ProxyPort > 0 && s.proxy == nil {
-				return nil, &SetupError{Step: "network: proxy socket", Layer: layers.Network, Err: "the init sent no listening socket"}
-			}
-			// A sandbox is ready once it is in its cgroup too: the
-			// placement (6-14 ms on v1) overlapped the init's setup, and
-			// a prepared sandbox must not pay for it at hand-over.
-			if err := <-s.placed; err != nil {
-				return nil, &SetupError{Step: "cgroup: place the init", Layer: layers.Cgroup, Err: err.Error()}
-			}
-			s.placed <- nil
-			if spec.Warm != nil {
-				s.warm = true
-				if err := s.warmUp(ctx); err != nil {
-					return nil, err
-				}
-			}
-			s.times.Init, s.times.Ready = s.ready.InitNS, Monotonic()
-			if s.proxy != nil {
-				closers = closers[:len(closers)-1] // kept: the caller serves it
-			}
-			return s, nil
-		case m.kind == msgError:
-			return nil, decodeError(m.body)
-		default:
-			return nil, fmt.Errorf("stage-2 init: unexpected message %q", m.kind)
-		}
+	case m = <-s.msgs:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
+	switch {
+	case m.err != nil:
+		return &SetupError{Step: "stage-2 init", Err: "ended before it was ready: " + m.err.Error()}
+	case m.kind == msgError:
+		return decodeError(m.body)
+	case m.kind != msgReady:
+		return fmt.Errorf("stage-2 init: unexpected message %q", m.kind)
+	}
+	if m.fd >= 0 {
+		s.proxy = os.NewFile(uintptr(m.fd), "egress-proxy")
+	}
+	if err := json.Unmarshal(m.body, &s.ready); err != nil {
+		return err
+	}
+	if b.spec.Init != "" && s.ready.Build != BuildID() {
+		return &SetupError{Step: "namespaces: init binary " + b.spec.Init, Layer: layers.UserNS,
+			Err: "it is from another build than this supervisor (rebuild it with cordon, or remove it)"}
+	}
+	if b.spec.ProxyPort > 0 && s.proxy == nil {
+		return &SetupError{Step: "network: proxy socket", Layer: layers.Network, Err: "the init sent no listening socket"}
+	}
+	if err := <-s.placed; err != nil {
+		return &SetupError{Step: "cgroup: place the init", Layer: layers.Cgroup, Err: err.Error()}
+	}
+	s.placed <- nil
+	if b.spec.Warm != nil {
+		s.warm = true
+		if err := s.warmUp(ctx); err != nil {
+			return err
+		}
+	}
+	s.times.Init, s.times.Ready = s.ready.InitNS, Monotonic()
+	if g := b.spec.Cgroup; g != nil && b.spec.Pids > 0 {
+		if err := g.SetPids(b.spec.Pids + int64(s.ready.Threads)); err != nil {
+			return &SetupError{Step: "cgroup: pids limit", Layer: layers.Cgroup, Err: err.Error()}
+		}
+	}
+	return nil
 }
 
 func decodeError(body []byte) error {
@@ -580,8 +695,9 @@ func (s *Sandbox) dropListener() {
 	}
 }
 
-// Close kills a sandbox that will not run (a prepared one given up) and
-// releases everything.
+// Close kills a sandbox that will not run (a prepared one given up), or
+// releases one that ran: its processes and its cgroup are gone when Close
+// returns.
 func (s *Sandbox) Close() {
 	s.Kill()
 	s.stdinW.Close()
@@ -596,6 +712,9 @@ func (s *Sandbox) Close() {
 	s.stdoutR.Close()
 	s.stderrR.Close()
 	s.initLog.text()
+	if s.group != nil {
+		_ = s.group.Destroy()
+	}
 }
 
 // closeCtl closes the control socket once. Wait and Close both release

@@ -1,6 +1,10 @@
 package sandbox
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/cordonsec/cordon/sandbox/cgroup"
+)
 
 // Spec is everything the stage-2 init needs to build a sandbox before its
 // task is known. Paths are absolute host paths, canonical (no symlink in any
@@ -94,17 +98,16 @@ type Spec struct {
 	// [DefaultHostID] (hostid_linux.go).
 	HostUID int `json:"-"`
 	HostGID int `json:"-"`
-	// Place, when set, is called with the init's host pid right after it
-	// started and before it may fork the interpreter (cgroup placement).
-	// It runs while the init builds its root.
-	Place func(pid int) error `json:"-"`
-	// IntoCgroup spawns the init straight into the cgroup v2 directory
-	// CgroupFD (clone3 CLONE_INTO_CGROUP): no move, no 6-14 ms wait. Only
-	// for a group whose hierarchies are all v2, and only when the
-	// supervisor itself creates the namespace (not root's leased uids,
-	// which may not write cgroup.procs): Place is used then.
-	IntoCgroup bool `json:"-"`
-	CgroupFD   int  `json:"-"`
+	// Cgroup, when set, is the run's cgroup: the sandbox owns it from
+	// Start on (destroyed by Close, or by Start when it fails). The init
+	// is born in it (clone3 CLONE_INTO_CGROUP, pure v2, when the
+	// supervisor itself creates the namespace) or placed in it while it
+	// builds its root; either way before the interpreter may fork.
+	Cgroup *cgroup.Group `json:"-"`
+	// Pids is the tasks the script may have at once in Cgroup: the
+	// group's pids.max becomes Pids plus the init's own threads once the
+	// init reports them (until then the group's own limit holds).
+	Pids int64 `json:"-"`
 	// The interpreter's stdin, stdout and stderr are pipes the sandbox
 	// makes: [Sandbox.Stdin], [Sandbox.Stdout], [Sandbox.Stderr].
 }

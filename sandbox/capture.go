@@ -1,8 +1,8 @@
-package cordon
+package sandbox
 
 // Capturing the script's stdout and stderr: each stream is read as fast as
 // the script writes it and kept up to the output cap in the supervisor;
-// a live copy (Job.Stdout, Job.Stderr) is written from that buffer at the
+// a live copy (Streams.Stdout, Streams.Stderr) is written from that buffer at the
 // reader's own pace. A slow reader (`cordon run | slow-consumer`) therefore
 // never blocks the script's writes: the wall clock measures the script,
 // and everything within the cap is delivered whole. Past the cap the rest
