@@ -146,7 +146,3 @@ func (r *egressRun) event(ev egress.Event) {
 	}
 	r.log.event(Event{Type: typ, Message: msg, Detail: d})
 }
-
-// networkActive says whether the network layer is in force: off only in
-// mode host.
-func networkActive(pol *policy.Policy) bool { return pol.Network.Mode != policy.NetworkHost }

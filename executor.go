@@ -24,6 +24,7 @@ import (
 
 	"github.com/cordonsec/cordon/egress"
 	"github.com/cordonsec/cordon/policy"
+	"github.com/cordonsec/cordon/sandbox"
 )
 
 // Errors callers branch on.
@@ -137,6 +138,9 @@ type Executor struct {
 	analyzer analyzer
 	recorder recorder
 	aud      *auditor
+
+	kernelOnce sync.Once
+	kernel     sandbox.Host // the kernel's probes a run plans on (kernelFacts)
 
 	cgOnce sync.Once
 	cg     cgroupManager

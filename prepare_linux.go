@@ -43,7 +43,7 @@ type Prepared struct {
 	id     string
 	rt     *interp.Runtime
 	sb     *sandbox.Sandbox
-	layers map[policy.Layer]LayerState
+	plan   Plan // every layer's state, decided before the sandbox started
 	events []Event
 	used   atomic.Bool
 	closed sync.Once
@@ -100,8 +100,9 @@ func layerFailure(id string, layers map[policy.Layer]LayerState, l policy.Layer,
 }
 
 // prepare builds the sandbox for pol, one named step after another: the
-// runtime, the spec (binds, network, deny), the layers this host may lack
-// (Landlock, cgroup: fail closed unless the policy lets them degrade), the
+// runtime, the spec (binds, network, deny), the run's cgroup, the plan of
+// every layer on the facts the run has (PlanFor, the same decision
+// `cordon doctor` prints: fail closed unless a layer may degrade), the
 // start of the stage-2 init. On failure the Result says why and the error
 // is the cause (for SetupError.Unwrap).
 func (e *Executor) prepare(ctx context.Context, pol *policy.Policy, w *warmStart) (*Prepared, Result, error) {
@@ -113,25 +114,39 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy, w *warmStart
 		}
 		return nil, internalError(id, offLayers(), "%v", err), err
 	}
-	rt, tools, err := resolveRuntime(ctx, pol)
+	rt, tools, interpErr, err := resolveRuntime(ctx, pol)
 	if err != nil {
 		return fail(err)
 	}
-	spec, copyBytes, err := e.specFor(pol, rt, tools)
-	if err != nil {
-		return fail(err)
+	var spec sandbox.Spec
+	var copyBytes int64
+	var cgErr error
+	if interpErr == nil {
+		if spec, copyBytes, err = e.specFor(pol, rt, tools); err != nil {
+			return fail(err)
+		}
+		spec.Cgroup, cgErr = e.newCgroup(id, pol)
 	}
-	var events []Event
-	spec.Landlock, events, err = landlockFor(pol, events)
-	if err != nil {
-		return fail(err)
+	plan := PlanFor(pol, e.runFacts(pol, rt, interpErr, spec.Cgroup, cgErr))
+	if err := plan.Err(); err != nil {
+		if spec.Cgroup != nil {
+			_ = spec.Cgroup.Destroy()
+		}
+		return fail(refusal(plan, interpErr, cgErr))
 	}
-	var cgState LayerState
-	spec.Cgroup, cgState, events, err = e.cgroupFor(id, &spec, pol, copyBytes, events)
-	if err != nil {
-		return fail(err)
+	events := planEvents(plan, spec)
+	spec.Landlock = plan.State(policy.LayerLandlock) == LayerActive
+	cgActive := plan.State(policy.LayerCgroup) == LayerActive
+	if !cgActive {
+		// Without the memory cgroup nothing counts tmpfs pages: the
+		// sandbox's tmpfs is cut to fit limits.memory.
+		ev, err := scratchWithinMemory(&spec, pol, copyBytes)
+		if err != nil {
+			return fail(&layerError{layer: policy.LayerCgroup, unavailable: true, err: err})
+		}
+		events = append(events, ev)
 	}
-	spec.Rlimits = rlimits(pol, cgState == LayerActive)
+	spec.Rlimits = rlimits(pol, cgActive)
 	if spec.Cgroup != nil {
 		spec.Pids = int64(pol.Limits.Processes)
 	}
@@ -151,11 +166,86 @@ func (e *Executor) prepare(ctx context.Context, pol *policy.Policy, w *warmStart
 		}
 		return fail(fmt.Errorf("sandbox: %w", err))
 	}
+	return &Prepared{e: e, pol: pol, id: id, rt: rt, sb: sb, plan: plan, events: events,
+		prepNS: prepNS}, Result{}, nil
+}
+
+// refusal is the error of a plan with an unavailable layer: the first one
+// (in report order), with the cause the run met when there was one.
+func refusal(plan Plan, interpErr, cgErr error) error {
+	var ue *UnavailableError
+	errors.As(plan.Err(), &ue)
+	l := ue.Layers[0]
+	cause := errors.New(l.Reason)
+	switch {
+	case l.Layer == policy.LayerRootfs && interpErr != nil:
+		cause = fmt.Errorf("interpreter: %w", interpErr)
+	case l.Layer == policy.LayerCgroup && cgErr != nil:
+		cause = fmt.Errorf("%s: %w", l.Reason, cgErr)
+	}
+	return &layerError{layer: l.Layer, unavailable: true, err: cause}
+}
+
+// kernelFacts are the probes a run can afford: a few system calls and a
+// file read, once per Executor (the kernel does not change under it).
+func (e *Executor) kernelFacts() sandbox.Host {
+	e.kernelOnce.Do(func() {
+		e.kernel = sandbox.Host{
+			User:       sandbox.User{UID: os.Geteuid(), GID: os.Getegid(), Root: os.Geteuid() == 0},
+			Seccomp:    sandbox.ProbeSeccomp(),
+			Landlock:   sandbox.ProbeLandlock(),
+			NoNewPrivs: sandbox.ProbeNoNewPrivs(),
+		}
+	})
+	return e.kernel
+}
+
+// runFacts are what a run knows of its host when it plans its layers: the
+// kernel's probes, its interpreter, and whether its own cgroup could be
+// created (group, or cgErr). Namespaces are not probed: the spawn is the
+// attempt, and fails closed naming the layer.
+func (e *Executor) runFacts(pol *policy.Policy, rt *interp.Runtime, interpErr error, group *cgroup.Group, cgErr error) *HostReport {
+	r := &HostReport{Host: e.kernelFacts(), Interpreter: InterpreterReport{Name: pol.Runtime.Program()}}
+	if interpErr != nil {
+		r.Interpreter.Error = interpErr.Error()
+	} else {
+		r.Interpreter.Path, r.Interpreter.Prefix, r.Interpreter.Version = rt.Path, rt.Prefix, rt.Version
+	}
+	for _, c := range []string{cgroup.Memory, cgroup.Pids} {
+		ctl := cgroup.Controller{Name: c, Usable: group != nil}
+		if cgErr != nil {
+			ctl.Error = cgErr.Error()
+		} else if group == nil {
+			ctl.Error = "not tried: the run failed before its cgroup was created"
+		}
+		r.Cgroups.Controllers = append(r.Cgroups.Controllers, ctl)
+	}
+	if group != nil {
+		r.Cgroups.SwapActive, r.Cgroups.SwapAccounting = true, group.SwapBounded()
+	}
+	return r
+}
+
+// planEvents tell what the plan took away: a layer degraded or off by
+// the policy's leave, the memory limit without swap accounting, the
+// network shared with the host.
+func planEvents(plan Plan, spec sandbox.Spec) []Event {
+	var events []Event
+	if lp := plan.Layer(policy.LayerLandlock); lp.State == LayerOff && lp.Reason != "" {
+		events = append(events, degraded(policy.LayerLandlock, lp.Reason))
+	}
+	if lp := plan.Layer(policy.LayerCgroup); lp.State == LayerDegraded {
+		events = append(events, degraded(policy.LayerCgroup, lp.Reason))
+	}
+	if spec.Cgroup != nil && !spec.Cgroup.SwapBounded() {
+		events = append(events, Event{Type: EventSwapUnbounded,
+			Message: "the host swaps without swap accounting: the memory limit cannot include swap (swappiness 0 set)"})
+	}
 	if spec.HostNetwork {
 		events = append(events, Event{Type: EventLayerOff, Message: "network: mode host shares the host's network (network.unsafe_host)",
 			Detail: map[string]any{"layer": string(policy.LayerNetwork)}})
 	}
-	return &Prepared{e: e, pol: pol, id: id, rt: rt, sb: sb, layers: preparedLayers(spec, cgState), events: events, prepNS: prepNS}, Result{}, nil
+	return events
 }
 
 // layerError is a layer a sandbox cannot have: unavailable on this host
@@ -176,18 +266,18 @@ func (e *layerError) Error() string {
 
 func (e *layerError) Unwrap() error { return e.err }
 
-// resolveRuntime finds the interpreter and the runtime.tools programs
-// (the rootfs layer: without them nothing can run).
-func resolveRuntime(ctx context.Context, pol *policy.Policy) (*interp.Runtime, *interp.Tools, error) {
-	rt, err := interp.ResolveContext(ctx, pol.Runtime.Program())
-	if err != nil {
-		return nil, nil, &layerError{layer: policy.LayerRootfs, unavailable: true, err: fmt.Errorf("interpreter: %w", err)}
+// resolveRuntime finds the interpreter (interpErr: the plan's rootfs
+// fact) and the runtime.tools programs (err: the rootfs layer fails).
+func resolveRuntime(ctx context.Context, pol *policy.Policy) (_ *interp.Runtime, _ *interp.Tools, interpErr, err error) {
+	rt, interpErr := interp.ResolveContext(ctx, pol.Runtime.Program())
+	if interpErr != nil {
+		return nil, nil, interpErr, nil
 	}
 	tools, err := interp.ResolveTools(pol.Runtime.Tools)
 	if err != nil {
-		return nil, nil, &layerError{layer: policy.LayerRootfs, unavailable: true, err: fmt.Errorf("runtime.tools: %w", err)}
+		return nil, nil, nil, &layerError{layer: policy.LayerRootfs, unavailable: true, err: fmt.Errorf("runtime.tools: %w", err)}
 	}
-	return rt, tools, nil
+	return rt, tools, nil, nil
 }
 
 // specFor is the sandbox's spec for pol: the binds (the runtime's, the
@@ -242,6 +332,9 @@ func (e *Executor) specFor(pol *policy.Policy, rt *interp.Runtime, tools *interp
 		return sandbox.Spec{}, 0, err
 	}
 	spec.ReadOnly, spec.Masks = denyView(pol.Filesystem.Deny, spec.ReadOnly, spec.ReadWrite)
+	if err := interpreterNotDenied(pol, rt); err != nil {
+		return sandbox.Spec{}, 0, err
+	}
 	copyBytes, err := planCopies(&spec, pol)
 	if err != nil {
 		return sandbox.Spec{}, 0, &layerError{layer: policy.LayerRootfs, unavailable: true, err: err}
@@ -258,72 +351,24 @@ func degraded(l policy.Layer, why string) Event {
 		Detail: map[string]any{"layer": string(l)}}
 }
 
-// landlockFor says whether the sandbox gets a Landlock ruleset: without
-// Landlock in the kernel the layer is off if the policy allows it,
-// unavailable otherwise.
-func landlockFor(pol *policy.Policy, events []Event) (bool, []Event, error) {
-	if sandbox.LandlockABI() > 0 {
-		return true, events, nil
-	}
-	if pol.Isolation.MayDegrade(policy.LayerLandlock) {
-		return false, append(events, degraded(policy.LayerLandlock, "the kernel has no Landlock; off (isolation.allow_degraded)")), nil
-	}
-	return false, events, &layerError{layer: policy.LayerLandlock, unavailable: true,
-		err: errors.New("the kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock)")}
-}
-
-// cgroupFor creates the run's cgroup: memory and pids are required unless
-// the policy lets the layer degrade to rlimits (then group is nil, the
-// state degraded, and the sandbox's tmpfs is cut to fit limits.memory).
-func (e *Executor) cgroupFor(id string, spec *sandbox.Spec, pol *policy.Policy, copyBytes int64, events []Event) (*cgroup.Group, LayerState, []Event, error) {
-	var group *cgroup.Group
+// newCgroup creates the run's cgroup with the policy's memory limit and
+// its pids limit plus initPids of headroom (the sandbox sets the exact
+// share once the init reports its threads); an error is the plan's
+// cgroup fact.
+func (e *Executor) newCgroup(id string, pol *policy.Policy) (*cgroup.Group, error) {
 	m, err := e.cgroups()
-	if err == nil {
-		for _, c := range []string{cgroup.Memory, cgroup.Pids} {
-			if cerr := m.Check(c); cerr != nil {
-				err = cerr
-				break
-			}
-		}
-	}
-	if err == nil {
-		group, err = m.Create("run-"+id, cgroup.Limits{
-			Memory: int64(pol.Limits.Memory),
-			Pids:   int64(pol.Limits.Processes) + initPids,
-		})
-	}
 	if err != nil {
-		if !pol.Isolation.MayDegrade(policy.LayerCgroup) {
-			return nil, "", events, &layerError{layer: policy.LayerCgroup, unavailable: true, err: err}
+		return nil, err
+	}
+	for _, c := range []string{cgroup.Memory, cgroup.Pids} {
+		if err := m.Check(c); err != nil {
+			return nil, err
 		}
-		events = append(events, degraded(policy.LayerCgroup, fmt.Sprintf("%v; rlimits stand in (isolation.allow_degraded)", err)))
-		ev, err := scratchWithinMemory(spec, pol, copyBytes)
-		if err != nil {
-			return nil, "", events, &layerError{layer: policy.LayerCgroup, unavailable: true, err: err}
-		}
-		return nil, LayerDegraded, append(events, ev), nil
 	}
-	if !group.SwapBounded() {
-		events = append(events, Event{Type: EventSwapUnbounded,
-			Message: "the host swaps without swap accounting: the memory limit cannot include swap (swappiness 0 set)"})
-	}
-	return group, LayerActive, events, nil
-}
-
-// preparedLayers are the layers of a started sandbox: its namespaces and
-// root, and the cgroup's state; the rest are set as a run gets to them
-// (Prepared.layersAt).
-func preparedLayers(spec sandbox.Spec, cgState LayerState) map[policy.Layer]LayerState {
-	layers := offLayers()
-	for _, l := range []policy.Layer{policy.LayerUserNS, policy.LayerPIDNS, policy.LayerMountNS,
-		policy.LayerNetNS, policy.LayerIPCNS, policy.LayerUTSNS, policy.LayerRootfs} {
-		layers[l] = LayerActive
-	}
-	if spec.HostNetwork {
-		layers[policy.LayerNetNS] = LayerOff
-	}
-	layers[policy.LayerCgroup] = cgState
-	return layers
+	return m.Create("run-"+id, cgroup.Limits{
+		Memory: int64(pol.Limits.Memory),
+		Pids:   int64(pol.Limits.Processes) + initPids,
+	})
 }
 
 // checkDeny refuses policy paths inside a denied path (deny wins).
@@ -332,6 +377,22 @@ func checkDeny(pol *policy.Policy, ro, rw []string) error {
 		for _, d := range pol.Filesystem.Deny {
 			if p == d || strings.HasPrefix(p, strings.TrimSuffix(d, "/")+"/") {
 				return fmt.Errorf("filesystem: %s is inside the denied path %s", p, d)
+			}
+		}
+	}
+	return nil
+}
+
+// interpreterNotDenied refuses a policy whose filesystem.deny hides the
+// interpreter itself (a deny of /root with a pyenv python under it):
+// the runtime's binds inside a denied path are dropped, so the sandbox
+// would build and the interpreter's execve fail.
+func interpreterNotDenied(pol *policy.Policy, rt *interp.Runtime) error {
+	for _, p := range []string{rt.Exec, rt.Path} {
+		for _, d := range pol.Filesystem.Deny {
+			if within(p, d) {
+				return &layerError{layer: policy.LayerRootfs, unavailable: true,
+					err: fmt.Errorf("the interpreter %s is inside the denied path %s (filesystem.deny); set runtime.interpreter to one outside it", p, d)}
 			}
 		}
 	}

@@ -83,6 +83,9 @@ const (
 	LayerDegraded LayerState = "degraded"
 	// LayerOff: not applied (not asked for, or allowed to be missing).
 	LayerOff LayerState = "off"
+	// LayerUnavailable: required, but this host cannot apply it; only
+	// in a Plan (the run is refused, never reported with it).
+	LayerUnavailable LayerState = "unavailable"
 )
 
 // Usage is what a run consumed.

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -110,32 +109,34 @@ type progress struct {
 	started  bool // the interpreter runs under every per-process layer
 }
 
-// layersAt returns the layer states of a run that got as far as r: what
-// prepare applied (namespaces, root, cgroup), then analysis and audit,
-// then the layers the interpreter's process applies to itself before
-// execve (a fresh map each time: a result's layers are its own).
+// layersAt returns the layer states of a run that got as far as r: each
+// layer the run has reached in the state the plan decided for it (the
+// plan `cordon doctor` prints), every other one off. A fresh map each
+// time: a result's layers are its own.
 func (p *Prepared) layersAt(r progress) map[policy.Layer]LayerState {
-	m := maps.Clone(p.layers)
-	if r.analyzed {
-		m[policy.LayerAnalysis] = LayerActive
-	}
-	if r.audited {
-		m[policy.LayerAudit] = LayerActive
-	}
-	if !r.started {
-		return m
-	}
-	for _, l := range []policy.Layer{policy.LayerCgroupNS, policy.LayerNoNewPrivs, policy.LayerCaps,
-		policy.LayerRlimits, policy.LayerSeccomp} {
-		m[l] = LayerActive
-	}
-	if networkActive(p.pol) {
-		m[policy.LayerNetwork] = LayerActive
-	}
-	if p.sb.LandlockABI() > 0 {
-		m[policy.LayerLandlock] = LayerActive
+	m := offLayers()
+	for _, l := range policy.Layers {
+		if r.reached(l) {
+			m[l] = p.plan.State(l)
+		}
 	}
 	return m
+}
+
+// reached says whether a run that got as far as r has applied layer l:
+// the namespaces, the root and the cgroup are the prepared sandbox's; the
+// rest the interpreter's process applies to itself before execve.
+func (r progress) reached(l policy.Layer) bool {
+	switch l {
+	case policy.LayerUserNS, policy.LayerPIDNS, policy.LayerMountNS, policy.LayerNetNS,
+		policy.LayerIPCNS, policy.LayerUTSNS, policy.LayerRootfs, policy.LayerCgroup:
+		return true
+	case policy.LayerAnalysis:
+		return r.analyzed
+	case policy.LayerAudit:
+		return r.audited
+	}
+	return r.started
 }
 
 // recordStart writes the audit start record; audited is false when the

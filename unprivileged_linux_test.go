@@ -57,9 +57,13 @@ func TestUnprivileged(t *testing.T) {
 	if err := os.Chown(home, uid, gid); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-test.run", "^(TestStdlibUnchanged|TestLimits|TestTimeoutKillsTree|TestIsolation|TestTmpNotShared|TestPrepared|TestTightenDenyHolds|TestOutputs|TestInputsChecked|TestSlowReader|TestCanceledKeepsRecord)$", "-test.v", "-test.count=1")
+	cmd := exec.Command(bin, "-test.run", "^(TestStdlibUnchanged|TestLimits|TestTimeoutKillsTree|TestIsolation|TestTmpNotShared|TestPrepared|TestTightenDenyHolds|TestOutputs|TestInputsChecked|TestSlowReader|TestCanceledKeepsRecord|TestDoctorPredictsRun|TestProbeHost)$", "-test.v", "-test.count=1")
 	cmd.Dir = home
-	cmd.Env = []string{"CORDON_TEST_UNPRIV=1", "HOME=" + home, "XDG_STATE_HOME=" + home, "PATH=/usr/local/bin:/usr/bin:/bin", "CI=" + os.Getenv("CI")}
+	repo, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = []string{"CORDON_TEST_UNPRIV=1", "CORDON_TEST_REPO=" + repo, "HOME=" + home, "XDG_STATE_HOME=" + home, "PATH=/usr/local/bin:/usr/bin:/bin", "CI=" + os.Getenv("CI")}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: u.Credential()}
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "\nPASS") {

@@ -25,6 +25,13 @@
 // delivers the seccomp listener whose refusals seccomp.Serve answers, and
 // [Sandbox.Kill] ends the whole tree.
 //
+// [ProbeHost] (probe_linux.go) finds out what this host can enforce for
+// the calling user — each namespace type tried as Start spawns, seccomp,
+// Landlock, no_new_privs, pidfd, and the cgroups through [cgroup.Probe] —
+// for the root package's plan of a policy's layers (`cordon doctor`, and
+// every run from the cheap probes: [ProbeSeccomp], [ProbeLandlock],
+// [ProbeNoNewPrivs]).
+//
 // # Layers and where they are applied
 //
 //   - supervisor: user, pid, mount, net, ipc and uts namespaces (clone

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/cordonsec/cordon/layers"
+	"github.com/cordonsec/cordon/sandbox/cgroup"
 )
 
 // Sandbox is one stage-2 init; Linux only.
@@ -35,3 +36,15 @@ func (*Sandbox) Run(Task, []*os.File) error { return ErrUnsupported }
 func (*Sandbox) Wait() Exit                 { return Exit{} }
 func (*Sandbox) Kill() error                { return ErrUnsupported }
 func (*Sandbox) Close()                     {}
+
+// ProbeHost returns ErrUnsupported on systems other than Linux.
+func ProbeHost(context.Context, cgroup.Options) (*Host, error) { return &Host{}, ErrUnsupported }
+
+// ProbeSeccomp reports no seccomp on systems other than Linux.
+func ProbeSeccomp() Seccomp { return Seccomp{Error: ErrUnsupported.Error()} }
+
+// ProbeLandlock reports no Landlock on systems other than Linux.
+func ProbeLandlock() Landlock { return Landlock{Error: ErrUnsupported.Error()} }
+
+// ProbeNoNewPrivs reports no no_new_privs on systems other than Linux.
+func ProbeNoNewPrivs() Feature { return Feature{Error: ErrUnsupported.Error()} }

@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cordonsec/cordon/host"
+	"github.com/cordonsec/cordon"
 )
 
 const hostProbeEvery = time.Minute
@@ -27,20 +27,20 @@ func (s *Server) probeHost(ctx context.Context) {
 	}
 	s.tmu.RUnlock()
 	var err error
-	reports := map[string]*host.Report{}
+	reports := map[string]*cordon.HostReport{}
 	for _, t := range tenants {
 		interp := t.Ceiling.Runtime.Interpreter
 		r, ok := reports[interp]
 		if !ok {
 			var perr error
-			r, perr = host.ProbeWith(ctx, host.Options{Interpreter: interp})
+			r, perr = cordon.ProbeHost(ctx, t.Ceiling)
 			if perr != nil && r == nil {
 				err = fmt.Errorf("probing the host: %w", perr)
 				break
 			}
 			reports[interp] = r
 		}
-		if perr := host.Plan(t.Ceiling, r).Err(); perr != nil {
+		if perr := cordon.PlanFor(t.Ceiling, r).Err(); perr != nil {
 			err = fmt.Errorf("tenant %s: %w", t.Name, perr)
 			break
 		}

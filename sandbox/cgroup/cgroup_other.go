@@ -63,3 +63,8 @@ func (*Group) Procs() ([]int, error)           { return nil, ErrUnsupported }
 func (*Group) Kill() error                     { return ErrUnsupported }
 func (*Group) Destroy() error                  { return ErrUnsupported }
 func (*Group) Stats() (Stats, error)           { return Stats{}, ErrUnsupported }
+
+// Probe reports no cgroups: Linux only.
+func Probe(Options) Report {
+	return Report{V1: []Hierarchy{}, Controllers: []Controller{}, Error: ErrUnsupported.Error()}
+}

@@ -22,6 +22,10 @@
 //	_ = g.Kill()       // every process of the group, whatever its parent
 //	_ = g.Destroy()    // kills what is left and removes every directory
 //
+// [Probe] reports the hierarchies and, for memory, pids and cpu, whether
+// this user can create a group with a limit — with Open, Create and
+// Destroy, the code a run uses (`cordon doctor`).
+//
 // # Where groups live
 //
 // For each controller the manager reads /proc/self/cgroup and

@@ -14,7 +14,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/cordonsec/cordon"
-	"github.com/cordonsec/cordon/host"
 	"github.com/cordonsec/cordon/policy"
 )
 
@@ -50,11 +49,11 @@ func init() {
 
 // doctorJSON is what --format json prints.
 type doctorJSON struct {
-	Policy string           `json:"policy"`
-	OK     bool             `json:"ok"`
-	Report *host.Report     `json:"report"`
-	Plan   host.PlanResult  `json:"plan"`
-	Errors []host.LayerPlan `json:"unavailable"`
+	Policy string             `json:"policy"`
+	OK     bool               `json:"ok"`
+	Report *cordon.HostReport `json:"report"`
+	Plan   cordon.Plan        `json:"plan"`
+	Errors []cordon.LayerPlan `json:"unavailable"`
 	// Trial is why building a sandbox for the policy failed ("" when it
 	// was built, or not tried because a layer is unavailable).
 	Trial string `json:"trial,omitempty"`
@@ -72,28 +71,26 @@ func runDoctor(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := host.ProbeWith(ctx, host.Options{Interpreter: p.Runtime.Program()})
+	// The probe, the plan (the one every run decides its layers with)
+	// and, when it lets the policy run, a sandbox built for it as `run`
+	// builds one and closed unused.
+	ex, err := cordon.NewExecutor(cordon.Options{})
 	if err != nil {
-		return fmt.Errorf("probing the host: %w", err)
+		return err
 	}
-	plan := host.Plan(p, r)
-	perr := plan.Err()
-	var trial error
-	if perr == nil {
-		// The plan says the layers are there; building a sandbox for the
-		// policy (and closing it unused) runs every check `run` makes:
-		// the interpreter, runtime.tools, the filesystem paths and their
-		// binds, Landlock's rules, the network mode.
-		trial = trySandbox(ctx, p)
-		perr = trial
+	defer ex.Close()
+	d, err := ex.Diagnose(ctx, p)
+	if err != nil {
+		return err
 	}
+	r, plan, trial, perr := d.Report, d.Plan, d.Trial, d.Err()
 
 	if asJSON {
-		out := doctorJSON{Policy: name, OK: perr == nil, Report: r, Plan: plan, Errors: []host.LayerPlan{}}
+		out := doctorJSON{Policy: name, OK: perr == nil, Report: r, Plan: plan, Errors: []cordon.LayerPlan{}}
 		if trial != nil {
 			out.Trial = trial.Error()
 		}
-		var ue *host.UnavailableError
+		var ue *cordon.UnavailableError
 		if errors.As(perr, &ue) {
 			out.Errors = ue.Layers
 		}
@@ -114,7 +111,7 @@ func runDoctor(ctx context.Context, env *Env, args []string) error {
 		return &hinted{err: fmt.Errorf("policy %s cannot run on this host: a sandbox for it could not be built: %w", name, trial),
 			hints: []string{"this is the check `cordon run` makes before every run; fix the policy field the error names"}}
 	}
-	var ue *host.UnavailableError
+	var ue *cordon.UnavailableError
 	if !errors.As(perr, &ue) {
 		return perr
 	}
@@ -126,7 +123,7 @@ func runDoctor(ctx context.Context, env *Env, args []string) error {
 			seen[l.Fix] = true
 			h.hints = append(h.hints, fmt.Sprintf("%s: %s", l.Layer, l.Fix))
 		}
-		degradable = degradable || host.CanDegrade(l.Layer)
+		degradable = degradable || cordon.CanDegrade(l.Layer)
 	}
 	if degradable {
 		h.hints = append(h.hints, `or list the layer in isolation.allow_degraded if the policy may run without it (see docs/doctor.md)`)
@@ -176,7 +173,7 @@ func (t *table) flush(w io.Writer) {
 	}
 }
 
-func printReport(w io.Writer, r *host.Report) {
+func printReport(w io.Writer, r *cordon.HostReport) {
 	t := newTable()
 	defer t.flush(w)
 	tw := t.tw
@@ -267,32 +264,13 @@ func printReport(w io.Writer, r *host.Report) {
 	}
 }
 
-// trySandbox builds a sandbox for p exactly as `cordon run` would, and
-// closes it without running anything.
-func trySandbox(ctx context.Context, p *policy.Policy) error {
-	ex, err := cordon.NewExecutor(cordon.Options{})
-	if err != nil {
-		return err
-	}
-	defer ex.Close()
-	prep, err := ex.Prepare(ctx, p)
-	if err != nil {
-		var se *cordon.SetupError
-		if errors.As(err, &se) {
-			return errors.New(se.Result.Error)
-		}
-		return err
-	}
-	return prep.Close()
-}
-
-func printPlan(w io.Writer, name string, plan host.PlanResult, trial error) {
+func printPlan(w io.Writer, name string, plan cordon.Plan, trial error) {
 	t := newTable()
 	tw := t.tw
 	fmt.Fprintf(tw, "LAYER (policy %s)\tSTATE\tDETAIL\n", name)
 	for _, l := range plan.Layers {
 		state := string(l.State)
-		if l.State == host.Unavailable {
+		if l.State == cordon.LayerUnavailable {
 			state = "UNAVAILABLE"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Layer, state, l.Reason)

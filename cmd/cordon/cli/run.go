@@ -15,7 +15,6 @@ import (
 
 	"github.com/cordonsec/cordon"
 	"github.com/cordonsec/cordon/egress"
-	"github.com/cordonsec/cordon/host"
 	"github.com/cordonsec/cordon/policy"
 )
 
@@ -270,7 +269,7 @@ func layerHint(env *Env, res *cordon.Result) {
 	switch {
 	case l == policy.LayerRootfs && strings.Contains(res.Error, "interpreter"):
 		hintf(env, "install the interpreter, or set runtime.interpreter in the policy to its name on PATH or its absolute path")
-	case host.CanDegrade(l):
+	case cordon.CanDegrade(l):
 		hintf(env, "\"cordon doctor\" shows what this host can enforce; a policy may let %s degrade with isolation.allow_degraded (see examples/unprivileged.yaml)", l)
 	default:
 		hintf(env, "\"cordon doctor\" shows what this host can enforce; %s never degrades", l)

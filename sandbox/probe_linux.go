@@ -1,4 +1,12 @@
-package host
+//go:build linux
+
+package sandbox
+
+// Probing what this host can enforce for the calling user: each namespace
+// type tried for real the way Start spawns (a user namespace plus that
+// type), seccomp's filter mode and actions, the Landlock ABI, pidfd,
+// no_new_privs, and the cgroups through package cgroup (the code a run
+// uses). The plan of a policy's layers on it is the root package's.
 
 import (
 	"context"
@@ -12,21 +20,27 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cordonsec/cordon/sandbox/cgroup"
 )
 
-func probeKernel(ctx context.Context) (*Report, error) {
-	r := &Report{User: User{UID: os.Geteuid(), GID: os.Getegid(), Root: os.Geteuid() == 0}}
+// ProbeHost gathers what this host can enforce for the calling user. It
+// starts /bin/true once per namespace type, and creates (and removes) one
+// probe group per cgroup controller under the project parent cg names; it
+// changes nothing else.
+func ProbeHost(ctx context.Context, cg cgroup.Options) (*Host, error) {
+	r := &Host{User: User{UID: os.Geteuid(), GID: os.Getegid(), Root: os.Geteuid() == 0}}
 	var u unix.Utsname
 	if err := unix.Uname(&u); err != nil {
 		return r, fmt.Errorf("uname: %w", err)
 	}
 	r.Kernel = Kernel{Release: unix.ByteSliceToString(u.Release[:]), Machine: unix.ByteSliceToString(u.Machine[:])}
 	r.UserNS = probeUserNS(ctx)
-	r.Seccomp = probeSeccomp()
-	r.Landlock = probeLandlock()
-	r.Cgroups = probeCgroups()
+	r.Seccomp = ProbeSeccomp()
+	r.Landlock = ProbeLandlock()
+	r.Cgroups = cgroup.Probe(cg)
 	r.Pidfd = probePidfd()
-	r.NoNewPrivs = probeNoNewPrivs()
+	r.NoNewPrivs = ProbeNoNewPrivs()
 	return r, nil
 }
 
@@ -120,7 +134,9 @@ func tryNamespace(ctx context.Context, truePath string, flag uintptr) error {
 	return nil
 }
 
-func probeSeccomp() Seccomp {
+// ProbeSeccomp reports seccomp filter support and the actions the kernel
+// offers (a few system calls and one file: cheap enough for every run).
+func ProbeSeccomp() Seccomp {
 	var s Seccomp
 	// A NULL filter program: the kernel copies it from user memory before
 	// anything else, so EFAULT (or EACCES without no_new_privs) proves
@@ -157,7 +173,8 @@ func probeSeccomp() Seccomp {
 	return s
 }
 
-func probeLandlock() Landlock {
+// ProbeLandlock reports the Landlock ABI, or why there is none.
+func ProbeLandlock() Landlock {
 	abi, _, errno := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
 	switch errno {
 	case 0:
@@ -180,7 +197,8 @@ func probePidfd() Feature {
 	return Feature{Available: true}
 }
 
-func probeNoNewPrivs() Feature {
+// ProbeNoNewPrivs reports whether PR_SET_NO_NEW_PRIVS exists.
+func ProbeNoNewPrivs() Feature {
 	if _, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); err != nil {
 		return Feature{Error: "prctl(PR_GET_NO_NEW_PRIVS): " + err.Error() + " (Linux 3.5+)"}
 	}

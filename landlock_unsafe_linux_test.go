@@ -1,4 +1,6 @@
-package host
+//go:build linux
+
+package cordon
 
 import (
 	"unsafe"
