@@ -106,40 +106,80 @@ var spawnTargets = map[string]bool{"os.fork": true, "os.forkpty": true, "pty.for
 
 var sqlRe = regexp.MustCompile(`(?i)^\s*(select\s.+\sfrom|insert\s+into|update\s.+\sset|delete\s+from|drop\s|create\s|alter\s|replace\s+into|with\s)`)
 
-// checkCall applies the call rules to call node n.
-func (a *analyzer) checkCall(n int32, f frame) {
+// call is one call site as the call rules see it.
+type call struct {
+	n      int32
+	f      frame
+	cv     value  // the callee's value
+	q      string // its canonical qualified name
+	name   string // builtinName(q), as messages say it
+	method string // the attribute called, for x.method(...)
+	pos    []int32
+	kw     map[string]int32
+	kwv    map[string]value // keywords splatted from tracked dicts (**opts) or bound by partial
+}
+
+// newCall evaluates call node n's callee and arguments.
+func (a *analyzer) newCall(n int32, f frame) *call {
 	t := a.t
-	sc := f.sc
 	fn := t.child(n, "function")
-	cv := a.eval(fn, sc, 0)
-	q := canonical(cv.qual)
-	pos, kw := a.callArgs(n)
-	// Keywords splatted from tracked dicts (**opts) or bound by partial.
-	kwv := a.splatKw(n, sc)
-	for k, v := range cv.kwBound {
-		if _, ok := kw[k]; !ok {
-			if kwv == nil {
-				kwv = map[string]value{}
+	c := &call{n: n, f: f, cv: a.eval(fn, f.sc, 0)}
+	c.q = canonical(c.cv.qual)
+	c.name = builtinName(c.q)
+	c.pos, c.kw = a.callArgs(n)
+	c.kwv = a.splatKw(n, f.sc)
+	for k, v := range c.cv.kwBound {
+		if _, ok := c.kw[k]; !ok {
+			if c.kwv == nil {
+				c.kwv = map[string]value{}
 			}
-			kwv[k] = v
+			c.kwv[k] = v
 		}
 	}
-	arg := func(i int, name string) value {
-		an := argNode(pos, kw, i, name)
-		if an == none && name != "" {
-			if v, ok := kwv[name]; ok {
-				return v
-			}
-		}
-		return a.eval(an, sc, 0)
-	}
-	method := ""
 	if t.kind(fn) == "attribute" {
-		method = a.ident(t.child(fn, "attribute"))
+		c.method = a.ident(t.child(fn, "attribute"))
 	}
-	if cv.dynamic && q != "" {
-		a.report("CDN104", n, q, "call through a name computed at run time (%s)", strings.TrimSpace(firstLine(t.text(fn))))
+	return c
+}
+
+// arg is the value of argument i or keyword name (-1, "": either alone).
+func (a *analyzer) arg(c *call, i int, name string) value {
+	an := argNode(c.pos, c.kw, i, name)
+	if an == none && name != "" {
+		if v, ok := c.kwv[name]; ok {
+			return v
+		}
 	}
+	return a.eval(an, c.f.sc, 0)
+}
+
+// checkCall applies the call rules to call node n, one named step after
+// another: calls through computed names, spawning in loops, the method
+// rules, the facts the whole-file rules use, the data-flow rules, then
+// the rule of the callee itself.
+func (a *analyzer) checkCall(n int32, f frame) {
+	c := a.newCall(n, f)
+	arg := func(i int, name string) value { return a.arg(c, i, name) }
+	a.checkDynamicCall(c)
+	a.checkSpawnInLoop(c)
+	a.checkMethodCall(n, c.method, c.q, c.pos, c.kw, arg)
+	a.collectFacts(n, c.q, c.method, f)
+	a.checkFlow(n, c.q, c.method, c.cv, c.pos, c.kw, c.kwv, arg, f)
+	a.checkCallee(c)
+}
+
+// checkDynamicCall: a call through a name computed at run time.
+func (a *analyzer) checkDynamicCall(c *call) {
+	if c.cv.dynamic && c.q != "" {
+		a.report("CDN104", c.n, c.q, "call through a name computed at run time (%s)", strings.TrimSpace(firstLine(a.t.text(a.t.child(c.n, "function")))))
+	}
+}
+
+// checkSpawnInLoop: forking or spawning in an unbounded loop is a bomb
+// (server-shaped when the loop also waits for work), forking in any loop
+// suspect.
+func (a *analyzer) checkSpawnInLoop(c *call) {
+	q, n, f := c.q, c.n, c.f
 	if f.infinite && (spawnTargets[q] || strings.HasPrefix(q, "os.spawn") || strings.HasPrefix(q, "os.exec")) {
 		fi := a.finding("CDN207", n, fmt.Sprintf("%s inside an unbounded loop: fork/spawn bomb", builtinName(q)), q)
 		if !f.bomb {
@@ -152,14 +192,34 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		fi.Severity = medium
 		a.emit(fi)
 	}
-	a.checkMethodCall(n, method, q, pos, kw, arg)
-	a.collectFacts(n, q, method, f)
-	a.checkFlow(n, q, method, cv, pos, kw, kwv, arg, f)
-	id := ruleFor(q)
-	if id == "" {
-		return
+}
+
+// checkCallee applies the rule of the function called (ruleFor), by
+// family.
+func (a *analyzer) checkCallee(c *call) {
+	switch id := ruleFor(c.q); id {
+	case "CDN101", "CDN102", "CDN103", "CDN104":
+		a.codeRules(c, id)
+	case "CDN201", "CDN203", "CDN204", "CDN205", "CDN206", "CDN209":
+		a.processRules(c, id)
+	case "CDN301", "CDN302", "CDN303", "CDN304":
+		a.deserialiseRules(c, id)
+	case "CDN401", "CDN402", "CDN404", "CDN405":
+		a.cryptoRules(c, id)
+	case "CDN503", "CDN504", "CDN507":
+		a.fileRules(c, id)
+	case "CDN601", "CDN602", "CDN603", "CDN605":
+		a.networkRules(c, id)
+	case "CDN702", "CDN705", "CDN801", "CDN802", "CDN803", "CDN902":
+		a.otherRules(c, id)
 	}
-	name := builtinName(q)
+}
+
+// codeRules: running code that no reader saw (exec, eval, compile, dynamic imports, reflection by name).
+func (a *analyzer) codeRules(c *call, id string) {
+	n, q, name := c.n, c.q, c.name
+	pos, kw := c.pos, c.kw
+	arg := func(i int, name string) value { return a.arg(c, i, name) }
 	switch id {
 	case "CDN101":
 		if len(pos) == 0 && len(kw) == 0 {
@@ -230,6 +290,15 @@ func (a *analyzer) checkCall(n int32, f frame) {
 			}
 			a.emit(fi)
 		}
+	}
+}
+
+// processRules: starting processes and shells, forking, changing privileges.
+func (a *analyzer) processRules(c *call, id string) {
+	t, n, q, name := a.t, c.n, c.q, c.name
+	pos, kw, kwv := c.pos, c.kw, c.kwv
+	arg := func(i int, name string) value { return a.arg(c, i, name) }
+	switch id {
 	case "CDN201":
 		a.facts.shell = true
 		a.facts.exec = true
@@ -270,6 +339,15 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		a.report(id, n, q, "%s forks the process", name)
 	case "CDN209":
 		a.report(id, n, q, "%s changes privileges or root directory", name)
+	}
+}
+
+// deserialiseRules: deserialisers that can run code.
+func (a *analyzer) deserialiseRules(c *call, id string) {
+	t, n, q, name := a.t, c.n, c.q, c.name
+	pos, kw := c.pos, c.kw
+	arg := func(i int, name string) value { return a.arg(c, i, name) }
+	switch id {
 	case "CDN301", "CDN302":
 		v := arg(0, "")
 		if v.decoded != "" {
@@ -301,6 +379,14 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		a.report(id, n, q, "%s can construct arbitrary Python objects; use yaml.safe_load", name)
 	case "CDN304":
 		a.report(id, n, q, "%s parses XML with entity expansion; use defusedxml", name)
+	}
+}
+
+// cryptoRules: weak hashes, ciphers and random numbers, certificate checks turned off.
+func (a *analyzer) cryptoRules(c *call, id string) {
+	n, q, name := c.n, c.q, c.name
+	arg := func(i int, name string) value { return a.arg(c, i, name) }
+	switch id {
 	case "CDN401":
 		if q == "hashlib.new" {
 			v := arg(0, "name")
@@ -319,6 +405,15 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		a.report(id, n, q, "%s turns off certificate verification", name)
 	case "CDN405":
 		a.report(id, n, q, "%s is a broken cipher or mode", name)
+	}
+}
+
+// fileRules: temporary names, permissions, deleting system paths or the script.
+func (a *analyzer) fileRules(c *call, id string) {
+	t, n, q, name, method := a.t, c.n, c.q, c.name, c.method
+	pos, kw, f := c.pos, c.kw, c.f
+	arg := func(i int, name string) value { return a.arg(c, i, name) }
+	switch id {
 	case "CDN503":
 		a.report(id, n, q, "%s returns a name another process can take first; use mkstemp", name)
 	case "CDN504":
@@ -338,13 +433,22 @@ func (a *analyzer) checkCall(n int32, f frame) {
 		case !v.isStr:
 			a.checkDelete(n, name, v, f, q == "shutil.rmtree")
 		}
+	}
+}
+
+// networkRules: sockets, requests, clear-text protocols, reverse shells.
+func (a *analyzer) networkRules(c *call, id string) {
+	t, n, q, name := a.t, c.n, c.q, c.name
+	pos, kw, f := c.pos, c.kw, c.f
+	arg := func(i int, name string) value { return a.arg(c, i, name) }
+	switch id {
 	case "CDN601":
 		a.facts.socket, a.facts.netSink = true, true
 		a.facts.netNode = n
 		a.report(id, n, q, "%s opens a network socket", name)
 	case "CDN602":
 		v := arg(0, "")
-		if v.socket || strings.Contains(t.text(argNode(pos, kw, 0, "")), "fileno") && !a.fileFileno(argNode(pos, kw, 0, ""), sc) {
+		if v.socket || strings.Contains(t.text(argNode(pos, kw, 0, "")), "fileno") && !a.fileFileno(argNode(pos, kw, 0, ""), f.sc) {
 			a.report(id, n, q, "%s duplicates a socket onto a standard stream: reverse shell", name)
 		}
 	case "CDN603":
@@ -361,6 +465,15 @@ func (a *analyzer) checkCall(n int32, f frame) {
 	case "CDN605":
 		a.facts.netSink = true
 		a.report(id, n, q, "%s speaks a clear-text protocol", name)
+	}
+}
+
+// otherRules: templates, SSH, native code, input capture.
+func (a *analyzer) otherRules(c *call, id string) {
+	t, n, q, name := a.t, c.n, c.q, c.name
+	pos, kw := c.pos, c.kw
+	arg := func(i int, name string) value { return a.arg(c, i, name) }
+	switch id {
 	case "CDN702":
 		ae := arg(-1, "autoescape")
 		if argNode(pos, kw, -1, "autoescape") == none || (ae.isNum && ae.num == 0) {
