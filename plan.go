@@ -283,9 +283,10 @@ func check(l policy.Layer, pol *policy.Policy, r *HostReport) need {
 			return need{missing: "seccomp filters: " + s.Error, fix: "a kernel built with CONFIG_SECCOMP_FILTER"}
 		case !s.KillProcess:
 			return need{missing: "seccomp lacks the kill_process action", fix: "Linux 4.14 or later"}
-		}
-		if !s.UserNotif {
-			return need{note: "without user_notif: refused syscalls are not reported one by one"}
+		case !s.UserNotif:
+			// The sandbox's filter answers refusals through a listener
+			// (SECCOMP_RET_USER_NOTIF); the kernel refuses it without.
+			return need{missing: "seccomp lacks the user_notif action the filter reports refusals with", fix: "Linux 5.0 or later"}
 		}
 		return need{note: "filter, with user notification"}
 	case policy.LayerLandlock:

@@ -144,9 +144,12 @@ func TestPlan(t *testing.T) {
 			errHas: []string{"seccomp"},
 		},
 		{
-			name:   "seccomp without user_notif still active",
+			// The filter reports refusals through user_notif: a run's
+			// filter cannot be installed without it (the plan said active).
+			name:   "seccomp without user_notif: unavailable, as a run's filter fails",
 			report: func(r *HostReport) { r.Seccomp.UserNotif = false },
-			want:   map[policy.Layer]LayerState{policy.LayerSeccomp: LayerActive},
+			want:   map[policy.Layer]LayerState{policy.LayerSeccomp: LayerUnavailable},
+			errHas: []string{"seccomp (seccomp lacks the user_notif action"},
 		},
 		{
 			name: "interpreter missing",
