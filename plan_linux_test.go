@@ -93,8 +93,13 @@ func TestDoctorPredictsRun(t *testing.T) {
 				t.Logf("both refuse: %s", res.Error)
 				return
 			}
-			if res.Status != StatusOK {
+			// Doctor predicts the layers and the refusal, not the script's
+			// own fate under the policy's limits.
+			if res.Status == StatusInternalError || res.Status == StatusRejected {
 				t.Fatalf("doctor says it runs, run: %s %s\n%s", res.Status, res.Error, res.Stderr)
+			}
+			if res.Status != StatusOK {
+				t.Logf("the script ended %s (exit %d): %q", res.Status, res.ExitCode, res.Stderr)
 			}
 			for _, lp := range d.Plan.Layers {
 				if got := res.Layers[lp.Layer]; got != lp.State {

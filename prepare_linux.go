@@ -181,10 +181,20 @@ func refusal(plan Plan, interpErr, cgErr error) error {
 	case l.Layer == policy.LayerRootfs && interpErr != nil:
 		cause = fmt.Errorf("interpreter: %w", interpErr)
 	case l.Layer == policy.LayerCgroup && cgErr != nil:
-		cause = fmt.Errorf("%s: %w", l.Reason, cgErr)
+		cause = &planError{reason: l.Reason, err: cgErr}
 	}
 	return &layerError{layer: l.Layer, unavailable: true, err: cause}
 }
+
+// planError is a plan's reason for an unavailable layer, wrapping the
+// error the run met (the reason already says it).
+type planError struct {
+	reason string
+	err    error
+}
+
+func (e *planError) Error() string { return e.reason }
+func (e *planError) Unwrap() error { return e.err }
 
 // kernelFacts are the probes a run can afford: a few system calls and a
 // file read, once per Executor (the kernel does not change under it).
