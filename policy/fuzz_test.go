@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// FuzzParse: Parse never panics, finishes in bounded time, gives every
-// error a position, and a valid policy rendered by YAML parses back to the
-// same Hash.
+// FuzzParse: Parse never panics, never hangs (alias bombs and the like:
+// the bound is a hang guard, far above any real parse even under -race on
+// a loaded machine, not a speed assertion), gives every error a position,
+// and a valid policy rendered by YAML parses back to the same Hash.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.yaml")
 	for _, file := range files {
@@ -25,7 +26,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
 		p, err := Parse("fuzz.yaml", data)
-		if d := time.Since(start); d > 2*time.Second {
+		if d := time.Since(start); d > 30*time.Second {
 			t.Errorf("Parse took %v", d)
 		}
 		if err != nil {
