@@ -107,6 +107,16 @@ func decide(res *Result, pol *policy.Policy, ev sandbox.Evidence, dangerous int)
 	default:
 		res.Status = StatusOK
 	}
+	// A limit that was also reached is told even when something else
+	// decided the status: a fork bomb held at its process limit that then
+	// runs into the wall clock is a timeout whose events say the process
+	// limit refused its forks.
+	if st.PidsMaxHits > 0 && res.Status != StatusPidsLimit {
+		limitEvent(EventPidsLimit, fmt.Sprintf("process limit %d reached (%d forks refused); the run ended as %s", pol.Limits.Processes, st.PidsMaxHits, res.Status))
+	}
+	if st.OOMKills > 0 && res.Status != StatusMemoryLimit {
+		limitEvent(EventMemoryLimit, fmt.Sprintf("memory limit %s reached (%d OOM kills); the run ended as %s", pol.Limits.Memory, st.OOMKills, res.Status))
+	}
 }
 
 // initDeath says how the sandbox's init died without reporting the

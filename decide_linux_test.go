@@ -77,3 +77,50 @@ func TestDecideSignals(t *testing.T) {
 		})
 	}
 }
+
+// TestDecideAlsoReached: a limit the cgroup saw reached is an event even
+// when something else decided the status (a fork bomb held at its process
+// limit until the wall clock ended it), and only once when it decided it.
+func TestDecideAlsoReached(t *testing.T) {
+	pol := policy.Default()
+	tests := []struct {
+		name   string
+		killed sandbox.Killed
+		st     cgroup.Stats
+		want   Status
+		events map[EventType]int
+	}{
+		{"pids then wall clock", sandbox.KilledWall, cgroup.Stats{PidsMaxHits: 40}, StatusTimeout,
+			map[EventType]int{EventTimeout: 1, EventPidsLimit: 1}},
+		{"oom then wall clock", sandbox.KilledWall, cgroup.Stats{OOMKills: 1}, StatusTimeout,
+			map[EventType]int{EventTimeout: 1, EventMemoryLimit: 1}},
+		{"pids alone", sandbox.NotKilled, cgroup.Stats{PidsMaxHits: 3}, StatusPidsLimit,
+			map[EventType]int{EventPidsLimit: 1}},
+		{"oom and pids", sandbox.NotKilled, cgroup.Stats{OOMKills: 1, PidsMaxHits: 3}, StatusMemoryLimit,
+			map[EventType]int{EventMemoryLimit: 1, EventPidsLimit: 1}},
+		{"nothing", sandbox.KilledWall, cgroup.Stats{}, StatusTimeout,
+			map[EventType]int{EventTimeout: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var res Result
+			ev := sandbox.Evidence{Exit: sandbox.Exit{Reported: true, WaitStatus: unix.WaitStatus(syscall.SIGKILL)}, Cgroup: tt.st, Killed: tt.killed}
+			decide(&res, pol, ev, 0)
+			if res.Status != tt.want {
+				t.Errorf("status %s, want %s", res.Status, tt.want)
+			}
+			got := map[EventType]int{}
+			for _, e := range res.Events {
+				got[e.Type]++
+			}
+			for typ, n := range tt.events {
+				if got[typ] != n {
+					t.Errorf("%d %s events, want %d: %+v", got[typ], typ, n, res.Events)
+				}
+			}
+			if len(res.Events) != len(tt.events) {
+				t.Errorf("events %+v, want only %v", res.Events, tt.events)
+			}
+		})
+	}
+}

@@ -127,9 +127,24 @@ func TestForkBomb(t *testing.T) {
 
 			d = newRunDir(t, m)
 			o = run(t, m, d, spec{script: "fork_bomb.py", limits: limits})
+			// Held at the limit, the bomb's processes die as their forks
+			// fail; on a loaded machine that can take longer than the wall
+			// clock, and the run is a timeout — held all the same, which
+			// the cgroup's refused forks (a pids-limit event) must show.
 			judge(t, attack{
-				want:     []cordon.Status{cordon.StatusPidsLimit},
+				want:     []cordon.Status{cordon.StatusPidsLimit, cordon.StatusTimeout},
 				degraded: []cordon.Status{cordon.StatusPidsLimit, cordon.StatusTimeout, cordon.StatusExitNonzero},
+				check: func(t *testing.T, _ mode, _ *runDir, o *outcome) {
+					if o.res.Status != cordon.StatusTimeout || o.res.Layers[policy.LayerCgroup] != cordon.LayerActive {
+						return
+					}
+					for _, e := range o.res.Events {
+						if e.Type == cordon.EventPidsLimit {
+							return
+						}
+					}
+					t.Errorf("a fork bomb ended as timeout without a pids-limit event: the process limit left no evidence\n%s", o)
+				},
 			}, m, o)
 		})
 	}
