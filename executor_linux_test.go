@@ -33,6 +33,14 @@ func needPython(t *testing.T) {
 }
 
 // testPolicy is the default with short limits, and for a non-root caller
+// cpuLimit sets a CPU time limit of one second, with a wall clock far
+// above it: on a loaded machine a second of CPU can take more than the
+// default wall clock, and the run must end on the limit under test.
+func cpuLimit(p *policy.Policy) {
+	p.Limits.CPUTime = policy.Duration(time.Second)
+	p.Limits.WallTime = policy.Duration(time.Minute)
+}
+
 // the cgroup layer allowed to degrade.
 func testPolicy() *policy.Policy {
 	p := policy.Default()
@@ -128,13 +136,13 @@ func TestLimits(t *testing.T) {
 		{name: "ok", src: `print("hi")`, want: StatusOK},
 		{name: "exit", src: `import sys; sys.exit(7)`, want: StatusExitNonzero, exitCode: 7},
 		{name: "cpu", src: `while True: pass`, want: StatusCPULimit,
-			tweak: func(p *policy.Policy) { p.Limits.CPUTime = policy.Duration(time.Second) }},
+			tweak: cpuLimit},
 		{name: "cpu-tree", src: "import os\nfor i in range(3):\n    if os.fork() == 0: break\nwhile True: pass", want: StatusCPULimit, needsCg: true,
-			tweak: func(p *policy.Policy) { p.Limits.CPUTime = policy.Duration(time.Second) }},
+			tweak: cpuLimit},
 		{name: "memory", src: "x = []\nwhile True: x.append(bytearray(8 << 20))", want: StatusMemoryLimit, needsCg: true,
 			tweak: func(p *policy.Policy) { p.Limits.Memory = 64 << 20 }},
 		{name: "pids", src: "import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(20)\n", want: StatusPidsLimit, needsCg: true,
-			tweak: func(p *policy.Policy) { p.Limits.Processes = 16 }},
+			tweak: func(p *policy.Policy) { p.Limits.Processes = 16; p.Limits.WallTime = policy.Duration(time.Minute) }},
 		{name: "wall", src: `import time; time.sleep(60)`, want: StatusTimeout,
 			tweak: func(p *policy.Policy) { p.Limits.WallTime = policy.Duration(500 * time.Millisecond) }},
 		{name: "output", src: "import sys\nwhile True: sys.stdout.write('x' * 65536)", want: StatusOutputLimit,
