@@ -187,7 +187,9 @@ var attacks = []attack{
 	{
 		name: "sleep-past-wall-clock-with-grandchildren",
 		setup: func(t *testing.T, m mode, d *runDir) spec {
-			return spec{script: "sleep_tree.py", limits: map[string]string{"wall_time": "2s"},
+			// 8 s: the tree of three interpreters must be up before the
+			// wall clock ends it, which took over 2 s on a loaded machine.
+			return spec{script: "sleep_tree.py", limits: map[string]string{"wall_time": "8s"},
 				during: func(done <-chan struct{}) { awaitTree(t, d.token, done) }}
 		},
 		want: []cordon.Status{cordon.StatusTimeout},
