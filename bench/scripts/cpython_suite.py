@@ -325,7 +325,7 @@ def main():
             f.write(RUNNER)
         _subreaper()
         rows, bad, used = [], 0, set()
-        print("%-28s %-10s %-10s %-14s %7s %7s  %s" % ("module", "bare", "inside", "status", "bare s", "in s", "differences"))
+        print("%-32s %-10s %-10s %-14s %7s %7s  %s" % ("module", "bare", "inside", "status", "bare s", "in s", "differences"))
         for m in modules:
             bout, bsec, bleft = run_bare(m, args.timeout)
             iout, status, refusals, isec = run_inside(args.cordon, m, workdir, args.timeout)
@@ -378,7 +378,7 @@ def main():
                     notes.append("the %s run left %s (ended)" % (side, ", ".join("%s x%d" % (n, left.count(n)) for n in sorted(set(left)))))
             row = ("test_" + m, bres, ires, status, bsec, isec, "; ".join(notes) or "-")
             rows.append(row)
-            print("%-28s %-10s %-10s %-14s %7.1f %7.1f  %s" % row, flush=True)
+            print("%-32s %-10s %-10s %-14s %7.1f %7.1f  %s" % row, flush=True)
         for tag in sorted(used):
             print("deliberate %s: %s" % (tag, REASONS[tag]))
         print("\n%d of %d modules differ for a reason not listed as deliberate (or ended with a bad status)" % (bad, len(modules)))
