@@ -125,40 +125,24 @@ func explain(p *policy.Policy) ExplainOutput {
 	return o
 }
 
-// message is a run's status in one line, naming the limit or the reason.
+// message is a run's status in one line: the library's Result.Reason
+// (the words `cordon run` prints), or for the statuses it leaves to the
+// script and to Error, what happened.
 func message(status string, res *cordon.Result, p *policy.Policy) string {
-	l := p.Limits
-	switch cordon.Status(status) {
+	r := *res
+	r.Status = cordon.Status(status)
+	if msg := r.Reason(p); msg != "" {
+		return msg
+	}
+	switch r.Status {
 	case cordon.StatusOK:
 		return "the script exited 0"
 	case cordon.StatusExitNonzero:
 		return fmt.Sprintf("the script exited with code %d (see stderr)", res.ExitCode)
-	case cordon.StatusTimeout:
-		return fmt.Sprintf("timeout: the wall-clock limit of %s was reached and the script was killed (limits.wall_time)", l.WallTime)
-	case cordon.StatusCPULimit:
-		return fmt.Sprintf("cpu-limit: the CPU-time limit of %s was reached (limits.cpu_time)", l.CPUTime)
-	case cordon.StatusMemoryLimit:
-		return fmt.Sprintf("memory-limit: the memory limit of %s was reached (limits.memory)", policy.FormatSize(int64(l.Memory)))
-	case cordon.StatusPidsLimit:
-		return fmt.Sprintf("pids-limit: more than %d processes and threads (limits.processes)", l.Processes)
-	case cordon.StatusOutputLimit:
-		return fmt.Sprintf("output-limit: stdout or stderr passed %s (limits.output)", policy.FormatSize(int64(l.Output)))
-	case cordon.StatusFileSizeLimit:
-		return fmt.Sprintf("file-size-limit: a file reached %s (limits.file_size)", policy.FormatSize(int64(l.FileSize)))
-	case cordon.StatusRejected:
-		if res.Error != "" {
-			return "rejected before it ran: " + res.Error
-		}
-		return "rejected before it ran (see findings)"
 	}
 	msg := status
 	if res.Error != "" {
 		msg += ": " + res.Error
-	}
-	for _, e := range res.Events {
-		if e.Type == cordon.EventSyscallRefused || e.Type == cordon.EventSecurityViolation {
-			return msg + ": " + e.Message
-		}
 	}
 	return msg
 }

@@ -13,71 +13,10 @@ import (
 )
 
 // statusLine is the one line (without "cordon: ") that says why a run
-// ended as it did, or "" for ok and exit-nonzero (the script's own
-// outcome) and internal-error (printed as an error).
+// ended as it did — the library's Result.Reason, shown safely on a
+// terminal — or "" for ok, exit-nonzero and internal-error.
 func statusLine(r *cordon.Result, pol *policy.Policy) string {
-	l := pol.Limits
-	switch r.Status {
-	case cordon.StatusTimeout:
-		return fmt.Sprintf("timeout after %s (limits.wall_time)", l.WallTime)
-	case cordon.StatusCPULimit:
-		return fmt.Sprintf("cpu-limit: CPU time limit of %s reached (limits.cpu_time)", l.CPUTime)
-	case cordon.StatusMemoryLimit:
-		return fmt.Sprintf("memory-limit: memory limit of %s reached (limits.memory)", l.Memory)
-	case cordon.StatusPidsLimit:
-		return fmt.Sprintf("pids-limit: limit of %d processes and threads reached (limits.processes)", l.Processes)
-	case cordon.StatusOutputLimit:
-		var which []string
-		if r.Truncated.Stdout {
-			which = append(which, "stdout")
-		}
-		if r.Truncated.Stderr {
-			which = append(which, "stderr")
-		}
-		if len(which) == 0 {
-			which = []string{"output"}
-		}
-		return fmt.Sprintf("output-limit: %s passed %s and was cut (limits.output)", strings.Join(which, " and "), l.Output)
-	case cordon.StatusFileSizeLimit:
-		return fmt.Sprintf("file-size-limit: a file reached %s (limits.file_size)", l.FileSize)
-	case cordon.StatusSignaled:
-		if r.Signal != "" {
-			return fmt.Sprintf("signaled: the script was killed by %s", r.Signal)
-		}
-		return "signaled: the script was killed by a signal"
-	case cordon.StatusSecurityViolation:
-		for _, e := range r.Events {
-			if e.Type == cordon.EventSyscallRefused && e.Detail["dangerous"] == true {
-				return fmt.Sprintf("security-violation: %s (the seccomp filter refuses it; isolation.refusals.%v decides what a refusal does to the run)", showable(e.Message), e.Detail["class"])
-			}
-		}
-		return "security-violation: a dangerous system call was refused (the seccomp filter refuses it; isolation.refusals decides what a refusal does to the run)"
-	case cordon.StatusRejected:
-		return rejectedLine(r, pol)
-	case cordon.StatusCanceled:
-		return "canceled: the run was interrupted; every process of the script was killed"
-	}
-	return ""
-}
-
-// rejectedLine names the first finding that blocked the run.
-func rejectedLine(r *cordon.Result, pol *policy.Policy) string {
-	var blocking []cordon.Finding
-	for _, f := range r.Findings {
-		if pol.Analysis.Block != policy.SeverityOff && policy.Severity(f.Severity).Rank() >= pol.Analysis.Block.Rank() {
-			blocking = append(blocking, f)
-		}
-	}
-	if len(blocking) == 0 {
-		return fmt.Sprintf("rejected: %s", r.Error)
-	}
-	f := blocking[0]
-	s := fmt.Sprintf("rejected: %s %s at %s:%d:%d (block threshold %s, analysis.block)",
-		f.Rule, showable(f.Message), showable(f.File), f.Line, f.Column, pol.Analysis.Block)
-	if n := len(blocking) - 1; n > 0 {
-		s += fmt.Sprintf("; %s more blocking (-v lists them)", plural(n, "finding"))
-	}
-	return s
+	return showable(r.Reason(pol))
 }
 
 // runSummary prints a few lines about the run, its findings and events.
