@@ -2,8 +2,11 @@
 # Side-by-side wall time of a hello-world and a 0.5 s CPU-bound script:
 # bare python3, cordon run (every layer on, audit off so the log's fsync is
 # not counted), bubblewrap and firejail configured for comparable isolation
-# (new namespaces, no network, read-only system). Ratios are to bare
-# python3, measured in the same run. A peer that is absent is skipped.
+# (new namespaces, no network, read-only system). Every one runs the system
+# interpreter /usr/bin/python3 (a pyenv python3 on PATH starts three times
+# slower and would hide the sandboxes' own cost). Ratios are to bare
+# /usr/bin/python3, measured in the same run, with the milliseconds added
+# beside each. A peer that is absent is skipped.
 #
 #   bench/sandbox.sh [RUNS]        (default 30; needs hyperfine)
 set -euo pipefail
@@ -13,7 +16,7 @@ command -v hyperfine >/dev/null || { echo "bench: hyperfine is not installed (ap
 # Not under /tmp: the sandboxes give the script a private /tmp.
 tmp=$(mktemp -d "$PWD/bench/.work.XXXXXX"); trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/cordon" ./cmd/cordon
-py=$(python3 -c 'import sys; print(sys.executable)')   # the real binary behind a pyenv shim
+py=/usr/bin/python3
 printf 'print("hello")\n' > "$tmp/hello.py"
 cat > "$tmp/cpu.py" <<'PY'
 import time
@@ -23,14 +26,13 @@ while time.process_time() - t < 0.5:
     for i in range(10000):
         n += i
 PY
-printf 'analysis:\n  block: "off"\naudit:\n  enabled: false\n' > "$tmp/bench.yaml"
-prefix=$(dirname "$(dirname "$py")")
+printf 'runtime:\n  interpreter: %s\nanalysis:\n  block: "off"\naudit:\n  enabled: false\n' "$py" > "$tmp/bench.yaml"
 
 declare -A cmd
 cmd[bare]="$py -E -s SCRIPT"
 cmd[cordon]="$tmp/cordon run --policy $tmp/bench.yaml SCRIPT"
 if command -v bwrap >/dev/null; then
-  cmd[bwrap]="bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr --symlink usr/lib64 /lib64 --symlink usr/lib /lib --symlink usr/bin /bin --ro-bind $prefix $prefix --ro-bind $tmp $tmp --proc /proc --dev /dev --tmpfs /tmp $py -E -s SCRIPT"
+  cmd[bwrap]="bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr --symlink usr/lib64 /lib64 --symlink usr/lib /lib --symlink usr/bin /bin --ro-bind $tmp $tmp --proc /proc --dev /dev --tmpfs /tmp $py -E -s SCRIPT"
 else echo "bench: bwrap absent, skipped"; fi
 if command -v firejail >/dev/null; then
   cmd[firejail]="firejail --quiet --noprofile --net=none --private-tmp --caps.drop=all --seccomp --nonewprivs $py -E -s SCRIPT"
@@ -52,7 +54,7 @@ res = json.load(open(sys.argv[1]))["results"]
 base = sorted(res[0]["times"])[len(res[0]["times"])//2]
 for r in res:
     med = sorted(r["times"])[len(r["times"])//2]
-    print(f"  {r['command']:<9} median {med*1000:7.1f} ms  x{med/base:5.2f}")
+    print(f"  {r['command']:<9} median {med*1000:7.1f} ms  x{med/base:5.2f} ({(med-base)*1000:+.1f} ms)")
 PY
 done
 
