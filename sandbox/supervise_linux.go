@@ -285,9 +285,8 @@ func (r *run) serveRefusals() (stop func()) {
 	return func() { cancel(); served.Wait() }
 }
 
-// watchCgroupCPU kills the sandbox when the CPU time of its whole tree
-// (the cgroup's, dead processes included) reaches limit.
-func (r *run) watchCgroupCPU(limit time.Duration) {
+// everyPoll calls f every cpuPoll until the sandbox ends or f says stop.
+func (r *run) everyPoll(f func() (stop bool)) {
 	t := time.NewTicker(cpuPoll)
 	defer t.Stop()
 	for {
@@ -295,27 +294,31 @@ func (r *run) watchCgroupCPU(limit time.Duration) {
 		case <-r.sb.Done():
 			return
 		case <-t.C:
-			st, err := r.sb.group.Stats()
-			if err == nil && st.CPUUser+st.CPUSystem >= limit {
-				r.kill(KilledCPU)
+			if f() {
 				return
 			}
 		}
 	}
 }
 
+// watchCgroupCPU kills the sandbox when the CPU time of its whole tree
+// (the cgroup's, dead processes included) reaches limit.
+func (r *run) watchCgroupCPU(limit time.Duration) {
+	r.everyPoll(func() bool {
+		st, err := r.sb.group.Stats()
+		if err == nil && st.CPUUser+st.CPUSystem >= limit {
+			r.kill(KilledCPU)
+			return true
+		}
+		return false
+	})
+}
+
 // watchTree samples the tree every cpuPoll when there is no cgroup to
 // count it (the degraded cgroup layer), and kills it when the tree's CPU
 // time reaches limit.
 func (r *run) watchTree(limit time.Duration) {
-	t := time.NewTicker(cpuPoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.sb.Done():
-			return
-		case <-t.C:
-		}
+	r.everyPoll(func() bool {
 		smp := r.sb.SampleTree()
 		r.mu.Lock()
 		r.tree.MaxTasks = max(r.tree.MaxTasks, smp.Tasks)
@@ -324,9 +327,10 @@ func (r *run) watchTree(limit time.Duration) {
 		r.mu.Unlock()
 		if time.Duration(smp.CPUMS)*time.Millisecond >= limit {
 			r.kill(KilledCPU)
-			return
+			return true
 		}
-	}
+		return false
+	})
 }
 
 func feedStdin(w *os.File, r io.Reader) {

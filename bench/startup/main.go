@@ -3,7 +3,7 @@
 // a cold `cordon run` (the CLI), a cold Executor.Run, a prepared sandbox
 // (timed from hand-over) and the warm pool (Pool.Run, refilled while it is
 // measured, so its throughput pays for the refill; "warm-ready" times each
-// job from hand-over once the pool is full, with no refill running). Every Cordon mode uses
+// job from hand-over once the pool is full again). Every Cordon mode uses
 // runtime.interpreter /usr/bin/python3. For each mode and parallelism it
 // prints mean, p50 and p99 latency, runs/s, and beside every ratio to bare
 // python3 the milliseconds added.
@@ -73,6 +73,40 @@ func main() {
 			return time.Since(t)
 		}
 	}
+	// warm measures the pool (Size 2×par, refilled while measured). With
+	// ready, each job is timed from hand-over once the pool is full again,
+	// so the wait for a sandbox is not in it (the refill the job triggers
+	// still runs beside it); without, the wait and the refill's CPU are in
+	// its latency and runs/s, the sustained rate.
+	warm := func(ready bool) func(par int) (func() time.Duration, func()) {
+		return func(par int) (func() time.Duration, func()) {
+			pl, err := cordon.NewPool(ex, cordon.PoolOptions{Size: 2 * par, Refill: 2, Wait: time.Minute, IdleTrim: -1})
+			check(err)
+			check(pl.Fill(pol))
+			full := func(pause time.Duration) {
+				for {
+					if n, _ := pl.Stats(); n[pol.Hash()] == 2*par {
+						return
+					}
+					time.Sleep(pause)
+				}
+			}
+			full(10 * time.Millisecond)
+			return func() time.Duration {
+				if ready {
+					full(2 * time.Millisecond)
+				}
+				t := time.Now()
+				res, err := pl.Run(context.Background(), job())
+				ok(res, err)
+				d := time.Since(t)
+				if !res.Warm {
+					fmt.Fprintln(os.Stderr, "startup: a pool run was cold (pool empty)")
+				}
+				return d
+			}, func() { pl.Close() }
+		}
+	}
 	all := map[string]func(par int) (func() time.Duration, func()){
 		"bare": func(int) (func() time.Duration, func()) {
 			return command(python, "-E", "-s", script), nil
@@ -109,52 +143,8 @@ func main() {
 				return time.Since(t)
 			}, nil
 		},
-		"warm": func(par int) (func() time.Duration, func()) {
-			pl, err := cordon.NewPool(ex, cordon.PoolOptions{Size: 2 * par, Refill: 2, Wait: time.Minute, IdleTrim: -1})
-			check(err)
-			check(pl.Fill(pol))
-			for {
-				if ready, _ := pl.Stats(); ready[pol.Hash()] == 2*par {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			return func() time.Duration {
-				t := time.Now()
-				res, err := pl.Run(context.Background(), job())
-				ok(res, err)
-				d := time.Since(t)
-				if !res.Warm {
-					fmt.Fprintln(os.Stderr, "startup: a pool run was cold (pool empty)")
-				}
-				return d
-			}, func() { pl.Close() }
-		},
-		"warm-ready": func(par int) (func() time.Duration, func()) {
-			// The warm pool's latency from hand-over: each job is timed
-			// once the pool is full again, so neither the wait for a
-			// sandbox nor a refill competing for the CPU is in it ("warm"
-			// above has both; its runs/s is the sustained rate).
-			pl, err := cordon.NewPool(ex, cordon.PoolOptions{Size: 2 * par, Refill: 2, Wait: time.Minute, IdleTrim: -1})
-			check(err)
-			check(pl.Fill(pol))
-			return func() time.Duration {
-				for {
-					if ready, _ := pl.Stats(); ready[pol.Hash()] == 2*par {
-						break
-					}
-					time.Sleep(2 * time.Millisecond)
-				}
-				t := time.Now()
-				res, err := pl.Run(context.Background(), job())
-				ok(res, err)
-				d := time.Since(t)
-				if !res.Warm {
-					fmt.Fprintln(os.Stderr, "startup: a pool run was cold (pool empty)")
-				}
-				return d
-			}, func() { pl.Close() }
-		},
+		"warm":       warm(false),
+		"warm-ready": warm(true),
 	}
 	var bare map[int]float64 = map[int]float64{}
 	fmt.Printf("%-9s %3s %9s %9s %9s %8s  %-18s\n", "mode", "par", "mean ms", "p50 ms", "p99 ms", "runs/s", "mean vs bare")
